@@ -1,0 +1,29 @@
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+
+from assessments.models import Notification
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=5)
+def send_notification_email(self, notification_id: int) -> None:
+    """Email the copy of an in-app notification once (safe to run twice)."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update().select_related("recipient")
+            .filter(pk=notification_id, emailed_at__isnull=True).first()
+        )
+        if notification is None:
+            return
+        recipient = notification.recipient
+        with translation.override(getattr(recipient, "language", None) or settings.LANGUAGE_CODE):
+            body = notification.body
+            if notification.url:
+                base = getattr(settings, "KOMPETEN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+                body = f"{body}\n\n{base}{notification.url}".strip()
+            send_mail(notification.title, body, None, [recipient.email])
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])

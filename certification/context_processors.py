@@ -1,0 +1,2 @@
+def lsp(request):
+    return {}

@@ -1,0 +1,21 @@
+"""Test overrides: fast hashing, mail under a temporary folder, no manifest for static files."""
+
+import os
+import tempfile
+
+from certification.settings import *  # noqa: F403
+from certification.settings import DATABASES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="kompeten-media-")},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "certification.mail.FileAndConsoleBackend"
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or tempfile.mkdtemp(prefix="kompeten-mail-")
+KOMPETEN_MAIL_ECHO = False
+AXES_ENABLED = True
+DATABASES["default"]["CONN_MAX_AGE"] = 0
