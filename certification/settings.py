@@ -245,3 +245,9 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 KOMPETEN_BASE_URL = env("KOMPETEN_BASE_URL", default="http://127.0.0.1:8000")
+KOMPETEN_VIDEO_MAX_BYTES = env.int("KOMPETEN_VIDEO_MAX_BYTES", default=100 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "assessments.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
