@@ -163,7 +163,8 @@ class CandidateProfile(models.Model):
         verbose_name_plural = _("candidate profiles")
         ordering = ["user__full_name"]
         constraints = [
-            models.CheckConstraint(condition=Q(nik__regex=r"^[0-9]{16}$"), name="candidate_nik_16_digits"),
+            models.CheckConstraint(condition=Q(nik__regex=r"^[0-9]{16}$"),
+                                   name="candidate_nik_16_digits"),
             models.CheckConstraint(condition=Q(sex__in=["L", "P"]), name="candidate_sex_valid"),
         ]
 
@@ -270,7 +271,8 @@ class AssessmentEvent(FSMModelMixin, models.Model):
         verbose_name_plural = _("assessment events")
         ordering = ["-starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="event_ends_after_start"),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")),
+                                   name="event_ends_after_start"),
             models.CheckConstraint(condition=Q(quota__gte=1), name="event_quota_positive"),
         ]
         indexes = [models.Index(fields=["starts_at"], name="event_starts_at_idx")]
@@ -534,11 +536,16 @@ class Signature(models.Model):
         verbose_name_plural = _("signatures")
         ordering = ["signed_at"]
         constraints = [
-            models.UniqueConstraint(fields=["document", "subject_type", "subject_id", "signer", "role"],
-                                    name="signature_once_per_signer_role_document"),
-            models.CheckConstraint(condition=~Q(typed_name=""), name="signature_typed_name_not_blank"),
+            models.UniqueConstraint(
+                fields=["document", "subject_type", "subject_id", "signer", "role"],
+                name="signature_once_per_signer_role_document",
+            ),
+            models.CheckConstraint(condition=~Q(typed_name=""),
+                                   name="signature_typed_name_not_blank"),
         ]
-        indexes = [models.Index(fields=["subject_type", "subject_id"], name="signature_subject_idx")]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="signature_subject_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.typed_name} ({self.get_role_display()}) {self.get_document_display()}"
@@ -570,8 +577,14 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
         constraints = [
             models.CheckConstraint(condition=~Q(title=""), name="notification_title_not_blank"),
-            models.CheckConstraint(condition=Q(url="") | Q(url__startswith="/"),
-                                   name="notification_url_local"),
+            # A path on this site only: "//host/..." and "/\host/..." start with a slash but
+            # browsers follow them to another host.
+            models.CheckConstraint(
+                condition=Q(url="")
+                | (Q(url__startswith="/") & ~Q(url__startswith="//")
+                   & ~Q(url__startswith="/\\")),
+                name="notification_url_local",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,10 +4,14 @@ row, and queue side effects (notifications, email) after commit."""
 
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import TransitionNotAllowed
 from simple_history.utils import update_change_reason  # noqa: F401  (re-exported for callers)
 
@@ -24,10 +28,16 @@ def _save_with_reason(obj, *, fields: Iterable[str], reason: str, actor) -> None
     obj.save(update_fields=list(fields))
 
 
-def notify(*, recipient, title: str, body: str = "", url: str = "") -> Notification:
-    """Create an in-app notification and send its email copy after commit."""
+def notify(*, recipient, title: str | Promise, body: str = "", url: str = "") -> Notification:
+    """Create an in-app notification and send its email copy after commit.
+
+    A lazy ``title`` is rendered in the recipient's language, not the acting user's: the row
+    stores plain text, and an admin working in English notifies a candidate who reads Indonesian.
+    """
     from assessments.tasks import send_notification_email
 
+    with translation.override(getattr(recipient, "language", None) or settings.LANGUAGE_CODE):
+        title = str(title)
     notification = Notification.objects.create(recipient=recipient, title=title, body=body, url=url)
     transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
     return notification
@@ -64,7 +74,7 @@ def _transition(
     return assessment
 
 
-def _notify_candidate(assessment: Assessment, title: str, body: str = "") -> None:
+def _notify_candidate(assessment: Assessment, title: Promise, body: str = "") -> None:
     notify(recipient=assessment.candidate, title=title, body=body,
            url=reverse("home"))
 
@@ -75,15 +85,50 @@ def _require(condition: bool, message: str) -> None:
 
 
 @transaction.atomic
-def assessment_create(*, candidate, scheme_version, purpose: str = Assessment.Purpose.CERTIFICATION,
-                      purpose_other: str = "", previous: Assessment | None = None) -> Assessment:
-    """Open a draft application of ``candidate`` for a published scheme version."""
+def assessment_create(
+    *,
+    candidate,
+    scheme_version,
+    purpose: str = Assessment.Purpose.CERTIFICATION,
+    purpose_other: str = "",
+    previous: Assessment | None = None,
+    actor=None,
+) -> Assessment:
+    """Open a draft application of ``candidate`` for a published scheme version.
+
+    ``actor`` is who opens it (the candidate, or an LSP admin registering a batch); it defaults
+    to the candidate and becomes the history user of the creation row. Refuses an unpublished
+    version, a second open application for the same version, and a ``previous`` assessment of
+    another candidate.
+    """
+    actor = actor or candidate
+    _require(actor.pk == candidate.pk or actor.is_lsp_admin,
+             _("Only the candidate or an LSP admin can open an application."))
     if scheme_version.status != scheme_version.Status.PUBLISHED:
-        raise ValidationError(_("Applications are only open for published schemes."), code="unpublished")
+        raise ValidationError(
+            _("Applications are only open for published schemes."), code="unpublished"
+        )
+    # full_clean() has to skip the protected state field, and with it the partial unique
+    # constraint on open applications: check it here for a clear message (the constraint still
+    # catches a concurrent duplicate).
+    open_applications = Assessment.objects.open().filter(
+        candidate=candidate, scheme_version=scheme_version
+    )
+    if open_applications.exists():
+        raise ValidationError(
+            _("The candidate already has an open application for this scheme version."),
+            code="already_open",
+        )
+    if previous is not None and previous.candidate_id != candidate.pk:
+        raise ValidationError(
+            _("A reassessment follows an earlier assessment of the same candidate."),
+            code="previous_other_candidate",
+        )
     assessment = Assessment(candidate=candidate, scheme_version=scheme_version, purpose=purpose,
                             purpose_other=purpose_other, previous=previous)
     assessment.full_clean(exclude=["state"])
     assessment._change_reason = "created"
+    assessment._history_user = actor
     assessment.save()
     return assessment
 
@@ -115,17 +160,17 @@ def assessment_return(*, assessment_id: int, actor, note: str, sections: list[st
     assessment = _transition(assessment_id=assessment_id, actor=actor, method="return_for_revision",
                              reason="returned for revision", note=note,
                              extra_fields={"returned_sections": list(sections)}, guard=guard)
-    _notify_candidate(assessment, _("Your application needs revision"), note)
+    _notify_candidate(assessment, gettext_lazy("Your application needs revision"), note)
     return assessment
 
 
-def _admin_decision(method: str, reason: str, title: str):
+def _admin_decision(method: str, reason: str, title: Promise):
     @transaction.atomic
     def service(*, assessment_id: int, actor, note: str = "") -> Assessment:
         _require(actor.is_lsp_admin, _("Only an LSP admin can decide an application."))
         assessment = _transition(assessment_id=assessment_id, actor=actor, method=method,
                                  reason=reason, note=note)
-        _notify_candidate(assessment, str(title), note)
+        _notify_candidate(assessment, title, note)
         return assessment
 
     service.__doc__ = f"LSP admin: {reason} (FR.APL.01 decision)."
@@ -133,16 +178,22 @@ def _admin_decision(method: str, reason: str, title: str):
 
 
 assessment_accept = _admin_decision("accept", "APL.01 accepted (diterima)",
-                                    "Your application was accepted")
+                                    gettext_lazy("Your application was accepted"))
 assessment_reject = _admin_decision("reject", "APL.01 rejected (tidak diterima)",
-                                    "Your application was not accepted")
+                                    gettext_lazy("Your application was not accepted"))
 
 
 @transaction.atomic
-def assessment_schedule(*, assessment_id: int, actor, event: AssessmentEvent, assessor) -> Assessment:
+def assessment_schedule(
+    *, assessment_id: int, actor, event: AssessmentEvent, assessor
+) -> Assessment:
     """Place an accepted candidate in an event with an assessor assigned to that event."""
     _require(actor.is_lsp_admin, _("Only an LSP admin can schedule a candidate."))
+    # Locking the event serialises placements into it, so two admins filling its last place at
+    # the same time cannot both see a free place (the count below runs after the lock is held).
     event = AssessmentEvent.objects.select_for_update().get(pk=event.pk)
+    if event.status in (AssessmentEvent.Status.CANCELLED, AssessmentEvent.Status.DONE):
+        raise ValidationError(_("The event is cancelled or already done."), code="event_closed")
     if not event.assignments.filter(assessor=assessor).exists():
         raise ValidationError(_("The assessor is not assigned to this event."), code="not_assigned")
     placed = event.assessments.exclude(state__in=Assessment.TERMINAL_STATES).exclude(
@@ -152,12 +203,19 @@ def assessment_schedule(*, assessment_id: int, actor, event: AssessmentEvent, as
 
     def guard(a: Assessment) -> None:
         if a.scheme_version_id != event.scheme_version_id:
-            raise ValidationError(_("The event is for another scheme version."), code="wrong_scheme")
+            raise ValidationError(
+                _("The event is for another scheme version."), code="wrong_scheme"
+            )
+        # Impartiality: a staff member applying for a certificate is never their own assessor.
+        if a.candidate_id == assessor.pk:
+            raise ValidationError(
+                _("A candidate cannot be their own assessor."), code="self_assessment"
+            )
 
     assessment = _transition(assessment_id=assessment_id, actor=actor, method="schedule",
-                             reason="scheduled", extra_fields={"event": event, "assessor": assessor},
-                             guard=guard)
-    _notify_candidate(assessment, _("Your assessment is scheduled"), str(event))
+                             reason="scheduled",
+                             extra_fields={"event": event, "assessor": assessor}, guard=guard)
+    _notify_candidate(assessment, gettext_lazy("Your assessment is scheduled"), str(event))
     return assessment
 
 
@@ -189,6 +247,7 @@ def assessment_decide(*, assessment_id: int, actor, note: str = "") -> Assessmen
     def guard(a: Assessment) -> None:
         _require(actor.is_decision_maker, _("Only a decision maker can decide."))
         _require(a.assessor_id != actor.pk, _("The assessor of a candidate cannot decide on them."))
+        _require(a.candidate_id != actor.pk, _("Nobody decides on their own certification."))
 
     return _transition(assessment_id=assessment_id, actor=actor, method="decide",
                        reason="certification decision", note=note, guard=guard)
