@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("certification.web_urls")),
     path("schemes/", include("schemes.urls")),
+    path("assessments/", include("assessments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

@@ -11,11 +11,31 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assessments', '0002_notification_url_local_no_other_host'),
-        ('schemes', '0001_initial'),
+        ('schemes', '0002_kkni_version_needs_level'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='assessment',
+            name='payment_confirmed_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='payment confirmed at'),
+        ),
+        migrations.AddField(
+            model_name='assessment',
+            name='payment_confirmed_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='payment confirmed by'),
+        ),
+        migrations.AddField(
+            model_name='historicalassessment',
+            name='payment_confirmed_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='payment confirmed at'),
+        ),
+        migrations.AddField(
+            model_name='historicalassessment',
+            name='payment_confirmed_by',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='payment confirmed by'),
+        ),
         migrations.CreateModel(
             name='CandidateFeedback',
             fields=[
@@ -113,19 +133,19 @@ class Migration(migrations.Migration):
                 ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
                 ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='uploaded at')),
                 ('kind', models.CharField(choices=[('photo', 'Photo (pas foto)'), ('ktp', 'ID card (KTP)'), ('ijazah', 'Diploma (ijazah)'), ('cv', 'Curriculum vitae'), ('sertifikat_pelatihan', 'Training certificate'), ('surat_keterangan_kerja', 'Work reference letter'), ('sertifikat_kompetensi', 'Earlier competency certificate'), ('bukti_bayar', 'Proof of payment'), ('lainnya', 'Other document')], max_length=32, verbose_name='document')),
+                ('replaced_at', models.DateTimeField(blank=True, null=True, verbose_name='replaced at')),
                 ('present', models.BooleanField(blank=True, null=True, verbose_name='present (ada)')),
                 ('meets', models.BooleanField(blank=True, null=True, verbose_name='meets requirement (memenuhi)')),
                 ('checked_at', models.DateTimeField(blank=True, null=True, verbose_name='checked at')),
                 ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='assessments.assessment', verbose_name='assessment')),
                 ('checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='checked by')),
-                ('superseded_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='supersedes', to='assessments.applicationdocument', verbose_name='replaced by')),
                 ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
             ],
             options={
                 'verbose_name': 'application document',
                 'verbose_name_plural': 'application documents',
                 'ordering': ['assessment', 'kind', '-uploaded_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('superseded_by__isnull', True), models.Q(('kind', 'lainnya'), _negated=True)), fields=('assessment', 'kind'), name='document_one_current_per_kind'), models.CheckConstraint(condition=models.Q(('checked_at__isnull', True), ('present__isnull', False), _connector='OR'), name='document_checked_has_result'), models.CheckConstraint(condition=models.Q(('size__gt', 0)), name='document_not_empty')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('replaced_at__isnull', True), models.Q(('kind', 'lainnya'), _negated=True)), fields=('assessment', 'kind'), name='document_one_current_per_kind'), models.CheckConstraint(condition=models.Q(('checked_at__isnull', True), ('present__isnull', False), _connector='OR'), name='document_checked_has_result'), models.CheckConstraint(condition=models.Q(('size__gt', 0)), name='document_not_empty')],
             },
         ),
         migrations.AddConstraint(

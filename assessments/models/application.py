@@ -64,8 +64,9 @@ class ApplicationDocument(StoredFile):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="documents",
                                    verbose_name=_("assessment"))
     kind = models.CharField(_("document"), max_length=32, choices=DocumentKind.choices)
-    superseded_by = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
-                                         related_name="supersedes", verbose_name=_("replaced by"))
+    # A replaced document stays in the record (the admin may have checked it); only the current
+    # one (replaced_at empty) counts, one per kind.
+    replaced_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
     present = models.BooleanField(_("present (ada)"), null=True, blank=True)
     meets = models.BooleanField(_("meets requirement (memenuhi)"), null=True, blank=True)
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
@@ -78,7 +79,7 @@ class ApplicationDocument(StoredFile):
         ordering = ["assessment", "kind", "-uploaded_at"]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "kind"],
-                                    condition=Q(superseded_by__isnull=True) & ~Q(kind="lainnya"),
+                                    condition=Q(replaced_at__isnull=True) & ~Q(kind="lainnya"),
                                     name="document_one_current_per_kind"),
             models.CheckConstraint(condition=Q(checked_at__isnull=True) | Q(present__isnull=False),
                                    name="document_checked_has_result"),

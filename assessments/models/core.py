@@ -394,6 +394,11 @@ class Assessment(FSMModelMixin, models.Model):
     state_note = models.TextField(_("note on the last state change"), blank=True)
     returned_sections = models.JSONField(_("sections to revise"), default=list, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    payment_confirmed_at = models.DateTimeField(_("payment confirmed at"), null=True, blank=True)
+    payment_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("payment confirmed by"),
+    )
     reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

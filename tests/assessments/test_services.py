@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from assessments import services
 from assessments.models import Assessment, AssessmentEvent, EventAssessor, Notification
-from assessments.services import TransitionRefused
+from assessments.services import TransitionRefused, transitions
 from assessments.tasks import send_notification_email
 from schemes.services import scheme_version_retire
 from tests import factories
@@ -646,13 +646,13 @@ def test_two_admins_filling_the_last_place_at_once_never_overfill_it(
 
     # Widen the window between counting the places and saving the placement, so that without
     # the event lock both threads would count one free place before either saves.
-    real_transition = services._transition
+    real_transition = transitions._transition
 
     def slow_transition(**kwargs):
         time.sleep(0.5)
         return real_transition(**kwargs)
 
-    monkeypatch.setattr(services, "_transition", slow_transition)
+    monkeypatch.setattr(transitions, "_transition", slow_transition)
     barrier = threading.Barrier(len(contenders))
     outcomes: dict[int, str] = {}
 

@@ -68,15 +68,21 @@ def _transition(
             code="wrong_state",
         ) from exc
     assessment.state_note = note
-    fields = {"state", "state_changed_at", "state_note", "submitted_at", "reported_at",
-              "returned_sections", *(extra_fields or {})}
+    fields = {
+        "state",
+        "state_changed_at",
+        "state_note",
+        "submitted_at",
+        "reported_at",
+        "returned_sections",
+        *(extra_fields or {}),
+    }
     _save_with_reason(assessment, fields=fields, reason=reason, actor=actor)
     return assessment
 
 
 def _notify_candidate(assessment: Assessment, title: Promise, body: str = "") -> None:
-    notify(recipient=assessment.candidate, title=title, body=body,
-           url=reverse("home"))
+    notify(recipient=assessment.candidate, title=title, body=body, url=reverse("home"))
 
 
 def _require(condition: bool, message: str) -> None:
@@ -102,8 +108,10 @@ def assessment_create(
     another candidate.
     """
     actor = actor or candidate
-    _require(actor.pk == candidate.pk or actor.is_lsp_admin,
-             _("Only the candidate or an LSP admin can open an application."))
+    _require(
+        actor.pk == candidate.pk or actor.is_lsp_admin,
+        _("Only the candidate or an LSP admin can open an application."),
+    )
     if scheme_version.status != scheme_version.Status.PUBLISHED:
         raise ValidationError(
             _("Applications are only open for published schemes."), code="unpublished"
@@ -124,8 +132,13 @@ def assessment_create(
             _("A reassessment follows an earlier assessment of the same candidate."),
             code="previous_other_candidate",
         )
-    assessment = Assessment(candidate=candidate, scheme_version=scheme_version, purpose=purpose,
-                            purpose_other=purpose_other, previous=previous)
+    assessment = Assessment(
+        candidate=candidate,
+        scheme_version=scheme_version,
+        purpose=purpose,
+        purpose_other=purpose_other,
+        previous=previous,
+    )
     assessment.full_clean(exclude=["state"])
     assessment._change_reason = "created"
     assessment._history_user = actor
@@ -140,8 +153,13 @@ def assessment_submit(*, assessment_id: int, actor) -> Assessment:
     def guard(a: Assessment) -> None:
         _require(a.candidate_id == actor.pk, _("Only the candidate can submit the application."))
 
-    return _transition(assessment_id=assessment_id, actor=actor, method="submit",
-                       reason="submitted by candidate", guard=guard)
+    return _transition(
+        assessment_id=assessment_id,
+        actor=actor,
+        method="submit",
+        reason="submitted by candidate",
+        guard=guard,
+    )
 
 
 @transaction.atomic
@@ -157,9 +175,15 @@ def assessment_return(*, assessment_id: int, actor, note: str, sections: list[st
         else:
             _require(actor.is_lsp_admin, _("Only an LSP admin can return an application."))
 
-    assessment = _transition(assessment_id=assessment_id, actor=actor, method="return_for_revision",
-                             reason="returned for revision", note=note,
-                             extra_fields={"returned_sections": list(sections)}, guard=guard)
+    assessment = _transition(
+        assessment_id=assessment_id,
+        actor=actor,
+        method="return_for_revision",
+        reason="returned for revision",
+        note=note,
+        extra_fields={"returned_sections": list(sections)},
+        guard=guard,
+    )
     _notify_candidate(assessment, gettext_lazy("Your application needs revision"), note)
     return assessment
 
@@ -168,8 +192,9 @@ def _admin_decision(method: str, reason: str, title: Promise):
     @transaction.atomic
     def service(*, assessment_id: int, actor, note: str = "") -> Assessment:
         _require(actor.is_lsp_admin, _("Only an LSP admin can decide an application."))
-        assessment = _transition(assessment_id=assessment_id, actor=actor, method=method,
-                                 reason=reason, note=note)
+        assessment = _transition(
+            assessment_id=assessment_id, actor=actor, method=method, reason=reason, note=note
+        )
         _notify_candidate(assessment, title, note)
         return assessment
 
@@ -177,10 +202,12 @@ def _admin_decision(method: str, reason: str, title: Promise):
     return service
 
 
-assessment_accept = _admin_decision("accept", "APL.01 accepted (diterima)",
-                                    gettext_lazy("Your application was accepted"))
-assessment_reject = _admin_decision("reject", "APL.01 rejected (tidak diterima)",
-                                    gettext_lazy("Your application was not accepted"))
+assessment_accept = _admin_decision(
+    "accept", "APL.01 accepted (diterima)", gettext_lazy("Your application was accepted")
+)
+assessment_reject = _admin_decision(
+    "reject", "APL.01 rejected (tidak diterima)", gettext_lazy("Your application was not accepted")
+)
 
 
 @transaction.atomic
@@ -196,8 +223,11 @@ def assessment_schedule(
         raise ValidationError(_("The event is cancelled or already done."), code="event_closed")
     if not event.assignments.filter(assessor=assessor).exists():
         raise ValidationError(_("The assessor is not assigned to this event."), code="not_assigned")
-    placed = event.assessments.exclude(state__in=Assessment.TERMINAL_STATES).exclude(
-        pk=assessment_id).count()
+    placed = (
+        event.assessments.exclude(state__in=Assessment.TERMINAL_STATES)
+        .exclude(pk=assessment_id)
+        .count()
+    )
     if placed >= event.quota:
         raise ValidationError(_("The event is full."), code="event_full")
 
@@ -212,9 +242,14 @@ def assessment_schedule(
                 _("A candidate cannot be their own assessor."), code="self_assessment"
             )
 
-    assessment = _transition(assessment_id=assessment_id, actor=actor, method="schedule",
-                             reason="scheduled",
-                             extra_fields={"event": event, "assessor": assessor}, guard=guard)
+    assessment = _transition(
+        assessment_id=assessment_id,
+        actor=actor,
+        method="schedule",
+        reason="scheduled",
+        extra_fields={"event": event, "assessor": assessor},
+        guard=guard,
+    )
     _notify_candidate(assessment, gettext_lazy("Your assessment is scheduled"), str(event))
     return assessment
 
@@ -223,11 +258,19 @@ def _assessor_step(method: str, reason: str):
     @transaction.atomic
     def service(*, assessment_id: int, actor, note: str = "") -> Assessment:
         def guard(a: Assessment) -> None:
-            _require(a.assessor_id == actor.pk and actor.is_assessor,
-                     _("Only the assigned assessor can do this."))
+            _require(
+                a.assessor_id == actor.pk and actor.is_assessor,
+                _("Only the assigned assessor can do this."),
+            )
 
-        return _transition(assessment_id=assessment_id, actor=actor, method=method, reason=reason,
-                           note=note, guard=guard)
+        return _transition(
+            assessment_id=assessment_id,
+            actor=actor,
+            method=method,
+            reason=reason,
+            note=note,
+            guard=guard,
+        )
 
     service.__doc__ = f"Assigned assessor: {reason}."
     return service
@@ -249,8 +292,14 @@ def assessment_decide(*, assessment_id: int, actor, note: str = "") -> Assessmen
         _require(a.assessor_id != actor.pk, _("The assessor of a candidate cannot decide on them."))
         _require(a.candidate_id != actor.pk, _("Nobody decides on their own certification."))
 
-    return _transition(assessment_id=assessment_id, actor=actor, method="decide",
-                       reason="certification decision", note=note, guard=guard)
+    return _transition(
+        assessment_id=assessment_id,
+        actor=actor,
+        method="decide",
+        reason="certification decision",
+        note=note,
+        guard=guard,
+    )
 
 
 @transaction.atomic
@@ -259,15 +308,25 @@ def assessment_reopen(*, assessment_id: int, actor, reason: str) -> Assessment:
     _require(actor.is_lsp_admin, _("Only an LSP admin can reopen a record."))
     if not reason.strip():
         raise ValidationError(_("Give the reason for reopening."), code="reason_required")
-    return _transition(assessment_id=assessment_id, actor=actor, method="reopen",
-                       reason=f"reopened: {reason}", note=reason)
+    return _transition(
+        assessment_id=assessment_id,
+        actor=actor,
+        method="reopen",
+        reason=f"reopened: {reason}",
+        note=reason,
+    )
 
 
 @transaction.atomic
 def assessment_mark_absent(*, assessment_id: int, actor, note: str = "") -> Assessment:
     _require(actor.is_lsp_admin, _("Only an LSP admin can record a no-show."))
-    return _transition(assessment_id=assessment_id, actor=actor, method="mark_absent",
-                       reason="absent (no-show)", note=note)
+    return _transition(
+        assessment_id=assessment_id,
+        actor=actor,
+        method="mark_absent",
+        reason="absent (no-show)",
+        note=note,
+    )
 
 
 @transaction.atomic
@@ -277,8 +336,16 @@ def assessment_withdraw(*, assessment_id: int, actor, reason: str) -> Assessment
         raise ValidationError(_("Give the reason for withdrawing."), code="reason_required")
 
     def guard(a: Assessment) -> None:
-        _require(a.candidate_id == actor.pk or actor.is_lsp_admin,
-                 _("Only the candidate or an LSP admin can withdraw this application."))
+        _require(
+            a.candidate_id == actor.pk or actor.is_lsp_admin,
+            _("Only the candidate or an LSP admin can withdraw this application."),
+        )
 
-    return _transition(assessment_id=assessment_id, actor=actor, method="withdraw",
-                       reason=f"withdrawn: {reason}", note=reason, guard=guard)
+    return _transition(
+        assessment_id=assessment_id,
+        actor=actor,
+        method="withdraw",
+        reason=f"withdrawn: {reason}",
+        note=reason,
+        guard=guard,
+    )

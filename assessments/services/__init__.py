@@ -1,0 +1,50 @@
+"""Writes to the assessment record, by concern. Import services from ``assessments.services``."""
+
+from assessments.services.application import *  # noqa: F403
+from assessments.services.application import __all__ as _application_all
+from assessments.services.participation import *  # noqa: F403
+from assessments.services.participation import __all__ as _participation_all
+from assessments.services.transitions import (
+    TransitionRefused,
+    assessment_accept,
+    assessment_clear,
+    assessment_create,
+    assessment_decide,
+    assessment_mark_absent,
+    assessment_prepare,
+    assessment_recommend,
+    assessment_reject,
+    assessment_reopen,
+    assessment_report,
+    assessment_return,
+    assessment_schedule,
+    assessment_start,
+    assessment_submit,
+    assessment_withdraw,
+    notify,
+)
+from assessments.services.verification import *  # noqa: F403
+from assessments.services.verification import __all__ as _verification_all
+
+__all__ = [
+    "TransitionRefused",
+    "assessment_accept",
+    "assessment_clear",
+    "assessment_create",
+    "assessment_decide",
+    "assessment_mark_absent",
+    "assessment_prepare",
+    "assessment_recommend",
+    "assessment_reject",
+    "assessment_reopen",
+    "assessment_report",
+    "assessment_return",
+    "assessment_schedule",
+    "assessment_start",
+    "assessment_submit",
+    "assessment_withdraw",
+    "notify",
+    *_application_all,
+    *_participation_all,
+    *_verification_all,
+]
