@@ -226,8 +226,11 @@ class SchemeVersion(FSMModelMixin, models.Model):
                                     name="scheme_single_draft"),
             models.UniqueConstraint(fields=["scheme"], condition=Q(status="published"),
                                     name="scheme_single_published"),
+            # kkni_level__isnull=False: a CHECK passes when it evaluates to NULL, so without it a
+            # kkni version with no level would slip through.
             models.CheckConstraint(
-                condition=Q(scheme_type="kkni", kkni_level__gte=1, kkni_level__lte=9)
+                condition=Q(scheme_type="kkni", kkni_level__isnull=False, kkni_level__gte=1,
+                            kkni_level__lte=9)
                 | (~Q(scheme_type="kkni") & Q(kkni_level__isnull=True)),
                 name="scheme_version_kkni_level_matches_type",
             ),
