@@ -44,7 +44,9 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=150)
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
     language = models.CharField(
-        _("language"), max_length=8, choices=[("id", "Bahasa Indonesia"), ("en", "English")],
+        _("language"),
+        max_length=8,
+        choices=[("id", "Bahasa Indonesia"), ("en", "English")],
         default="id",
     )
     is_candidate = models.BooleanField(_("candidate"), default=False)
@@ -95,7 +97,9 @@ class LSP(models.Model):
     singleton = models.BooleanField(default=True, editable=False)
     name = models.CharField(_("name"), max_length=200, default="LSP Kompeten")
     short_code = models.CharField(
-        _("short code"), max_length=20, default="LSP",
+        _("short code"),
+        max_length=20,
+        default="LSP",
         help_text=_("Used in certificate and letter numbers, e.g. LSP-TIK."),
     )
     licence_number = models.CharField(_("BNSP licence number"), max_length=100, blank=True)
@@ -107,9 +111,13 @@ class LSP(models.Model):
     website = models.URLField(_("website"), blank=True)
     logo = models.ImageField(_("logo"), upload_to="lsp/", blank=True)
     form_labels = models.JSONField(
-        _("form codes and titles"), default=dict, blank=True,
-        help_text=_('Per form key, the code and title this LSP prints, e.g. {"apl01": {"code": '
-                    '"FR-APL-01", "title": "Permohonan Sertifikasi"}}.'),
+        _("form codes and titles"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Per form key, the code and title this LSP prints, e.g. {"apl01": {"code": '
+            '"FR-APL-01", "title": "Permohonan Sertifikasi"}}.'
+        ),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

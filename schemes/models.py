@@ -24,7 +24,9 @@ class Unit(models.Model):
         SPECIAL = "khusus", _("Standar Khusus")
         INTERNATIONAL = "internasional", _("Standar Internasional")
 
-    code = models.CharField(_("unit code"), max_length=64, help_text=_("Free text, e.g. J.620100.004.02"))
+    code = models.CharField(
+        _("unit code"), max_length=64, help_text=_("Free text, e.g. J.620100.004.02")
+    )
     revision = models.PositiveIntegerField(_("revision"), default=1)
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
@@ -34,7 +36,9 @@ class Unit(models.Model):
     variables = models.TextField(_("range of variables (batasan variabel)"), blank=True)
     assessment_guide = models.TextField(_("assessment guide (panduan penilaian)"), blank=True)
     frozen_at = models.DateTimeField(
-        _("frozen at"), null=True, blank=True,
+        _("frozen at"),
+        null=True,
+        blank=True,
         help_text=_("Set when a published scheme version first uses this revision."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -79,12 +83,15 @@ class Unit(models.Model):
 
 
 class Element(models.Model):
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="elements",
-                             verbose_name=_("unit"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="elements", verbose_name=_("unit")
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=500)
     question_text = models.CharField(
-        _("APL.02 question"), max_length=500, blank=True,
+        _("APL.02 question"),
+        max_length=500,
+        blank=True,
         help_text=_("'Dapatkah saya ...?' Left empty, the question is built from the title."),
     )
 
@@ -93,7 +100,9 @@ class Element(models.Model):
         verbose_name_plural = _("elements of competency")
         ordering = ["unit", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["unit", "number"], name="element_number_unique_in_unit"),
+            models.UniqueConstraint(
+                fields=["unit", "number"], name="element_number_unique_in_unit"
+            ),
             models.CheckConstraint(condition=Q(number__gte=1), name="element_number_positive"),
             models.CheckConstraint(condition=~Q(title=""), name="element_title_not_blank"),
         ]
@@ -120,8 +129,9 @@ class Element(models.Model):
 class Criterion(models.Model):
     """A performance criterion (kriteria unjuk kerja, KUK)."""
 
-    element = models.ForeignKey(Element, on_delete=models.CASCADE, related_name="criteria",
-                                verbose_name=_("element"))
+    element = models.ForeignKey(
+        Element, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("element")
+    )
     number = models.CharField(_("number"), max_length=16, help_text=_("e.g. 1.1"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     text = models.TextField(_("criterion text"))
@@ -132,7 +142,9 @@ class Criterion(models.Model):
         verbose_name_plural = _("performance criteria (KUK)")
         ordering = ["element", "position", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["element", "number"], name="criterion_number_unique_in_element"),
+            models.UniqueConstraint(
+                fields=["element", "number"], name="criterion_number_unique_in_element"
+            ),
             models.CheckConstraint(condition=~Q(number=""), name="criterion_number_not_blank"),
             models.CheckConstraint(condition=~Q(text=""), name="criterion_text_not_blank"),
         ]
@@ -159,7 +171,9 @@ class Scheme(models.Model):
         verbose_name = _("certification scheme")
         verbose_name_plural = _("certification schemes")
         ordering = ["number"]
-        constraints = [models.CheckConstraint(condition=~Q(number=""), name="scheme_number_not_blank")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(number=""), name="scheme_number_not_blank")
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -181,34 +195,51 @@ class SchemeVersion(FSMModelMixin, models.Model):
         PUBLISHED = "published", _("Published")
         RETIRED = "retired", _("Retired")
 
-    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="versions",
-                               verbose_name=_("scheme"))
+    scheme = models.ForeignKey(
+        Scheme, on_delete=models.PROTECT, related_name="versions", verbose_name=_("scheme")
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     title = models.CharField(_("title"), max_length=300)
     scheme_type = models.CharField(_("type"), max_length=16, choices=Type.choices)
     kkni_level = models.PositiveSmallIntegerField(
-        _("KKNI level"), null=True, blank=True,
+        _("KKNI level"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(9)],
     )
-    requirements = models.TextField(_("basic requirements (persyaratan dasar)"), blank=True,
-                                    help_text=_("One requirement per line."))
+    requirements = models.TextField(
+        _("basic requirements (persyaratan dasar)"),
+        blank=True,
+        help_text=_("One requirement per line."),
+    )
     required_documents = models.JSONField(
-        _("required documents"), default=list, blank=True,
+        _("required documents"),
+        default=list,
+        blank=True,
         help_text=_("Codes of the documents a candidate uploads with FR.APL.01."),
     )
     validity_years = models.PositiveSmallIntegerField(
-        _("certificate validity (years)"), default=3,
+        _("certificate validity (years)"),
+        default=3,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
     )
     fee = models.DecimalField(_("fee (Rp)"), max_digits=12, decimal_places=0, default=Decimal(0))
-    status = FSMField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT,
-                      protected=True, db_index=True)
+    status = FSMField(
+        _("status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        protected=True,
+        db_index=True,
+    )
     ratified_by = models.CharField(_("ratified by"), max_length=200, blank=True)
     ratified_on = models.DateField(_("ratified on"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
     source_hash = models.CharField(
-        _("import fingerprint"), max_length=64, blank=True,
+        _("import fingerprint"),
+        max_length=64,
+        blank=True,
         help_text=_("SHA-256 of the imported content, so that re-importing it changes nothing."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -222,22 +253,32 @@ class SchemeVersion(FSMModelMixin, models.Model):
         ordering = ["scheme__number", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["scheme", "version"], name="scheme_version_unique"),
-            models.UniqueConstraint(fields=["scheme"], condition=Q(status="draft"),
-                                    name="scheme_single_draft"),
-            models.UniqueConstraint(fields=["scheme"], condition=Q(status="published"),
-                                    name="scheme_single_published"),
+            models.UniqueConstraint(
+                fields=["scheme"], condition=Q(status="draft"), name="scheme_single_draft"
+            ),
+            models.UniqueConstraint(
+                fields=["scheme"], condition=Q(status="published"), name="scheme_single_published"
+            ),
             # kkni_level__isnull=False: a CHECK passes when it evaluates to NULL, so without it a
             # kkni version with no level would slip through.
             models.CheckConstraint(
-                condition=Q(scheme_type="kkni", kkni_level__isnull=False, kkni_level__gte=1,
-                            kkni_level__lte=9)
+                condition=Q(
+                    scheme_type="kkni",
+                    kkni_level__isnull=False,
+                    kkni_level__gte=1,
+                    kkni_level__lte=9,
+                )
                 | (~Q(scheme_type="kkni") & Q(kkni_level__isnull=True)),
                 name="scheme_version_kkni_level_matches_type",
             ),
-            models.CheckConstraint(condition=Q(status="draft") | Q(published_at__isnull=False),
-                                   name="scheme_version_published_has_date"),
-            models.CheckConstraint(condition=Q(validity_years__gte=1, validity_years__lte=10),
-                                   name="scheme_version_validity_range"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="scheme_version_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(validity_years__gte=1, validity_years__lte=10),
+                name="scheme_version_validity_range",
+            ),
             models.CheckConstraint(condition=Q(fee__gte=0), name="scheme_version_fee_not_negative"),
             models.CheckConstraint(condition=~Q(title=""), name="scheme_version_title_not_blank"),
         ]
@@ -253,8 +294,11 @@ class SchemeVersion(FSMModelMixin, models.Model):
         if self.is_frozen:
             raise FrozenError(
                 _("Version %(v)s of %(scheme)s is %(status)s and cannot change; edit a new draft."),
-                params={"v": self.version, "scheme": self.scheme.number,
-                        "status": self.get_status_display()},
+                params={
+                    "v": self.version,
+                    "scheme": self.scheme.number,
+                    "status": self.get_status_display(),
+                },
                 code="frozen",
             )
 
@@ -282,8 +326,12 @@ class SchemeVersion(FSMModelMixin, models.Model):
 class UnitGroup(models.Model):
     """A kelompok pekerjaan: an ordered group of units within one scheme version."""
 
-    version = models.ForeignKey(SchemeVersion, on_delete=models.CASCADE, related_name="groups",
-                                verbose_name=_("scheme version"))
+    version = models.ForeignKey(
+        SchemeVersion,
+        on_delete=models.CASCADE,
+        related_name="groups",
+        verbose_name=_("scheme version"),
+    )
     position = models.PositiveSmallIntegerField(_("position"))
     title = models.CharField(_("title"), max_length=300)
 
@@ -292,7 +340,9 @@ class UnitGroup(models.Model):
         verbose_name_plural = _("work groups (kelompok pekerjaan)")
         ordering = ["version", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "position"], name="unit_group_position_unique"),
+            models.UniqueConstraint(
+                fields=["version", "position"], name="unit_group_position_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -308,10 +358,12 @@ class UnitGroup(models.Model):
 
 
 class SchemeUnit(models.Model):
-    group = models.ForeignKey(UnitGroup, on_delete=models.CASCADE, related_name="scheme_units",
-                              verbose_name=_("group"))
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="scheme_units",
-                             verbose_name=_("unit"))
+    group = models.ForeignKey(
+        UnitGroup, on_delete=models.CASCADE, related_name="scheme_units", verbose_name=_("group")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="scheme_units", verbose_name=_("unit")
+    )
     position = models.PositiveSmallIntegerField(_("position"))
 
     class Meta:
@@ -319,7 +371,9 @@ class SchemeUnit(models.Model):
         verbose_name_plural = _("units in scheme")
         ordering = ["group", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["group", "position"], name="scheme_unit_position_unique"),
+            models.UniqueConstraint(
+                fields=["group", "position"], name="scheme_unit_position_unique"
+            ),
             models.UniqueConstraint(fields=["group", "unit"], name="scheme_unit_once_per_group"),
         ]
 

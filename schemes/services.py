@@ -31,13 +31,20 @@ def scheme_version_publish(*, version_id: int, actor) -> SchemeVersion:
         version.publish()
     except TransitionNotAllowed as exc:
         if version.status == SchemeVersion.Status.DRAFT:
-            raise ValidationError(_("A scheme version needs at least one unit before publishing."),
-                                  code="no_units") from exc
-        raise ValidationError(_("Only a draft version can be published."), code="wrong_state") from exc
+            raise ValidationError(
+                _("A scheme version needs at least one unit before publishing."), code="no_units"
+            ) from exc
+        raise ValidationError(
+            _("Only a draft version can be published."), code="wrong_state"
+        ) from exc
     if previous is not None:
         previous.retire()
-        _save(previous, fields=["status", "retired_at"], reason=f"retired by v{version.version}",
-              actor=actor)
+        _save(
+            previous,
+            fields=["status", "retired_at"],
+            reason=f"retired by v{version.version}",
+            actor=actor,
+        )
     _save(version, fields=["status", "published_at"], reason="published", actor=actor)
     now = timezone.now()
     for unit in Unit.objects.filter(scheme_units__group__version=version, frozen_at__isnull=True):
@@ -52,7 +59,9 @@ def scheme_version_retire(*, version_id: int, actor) -> SchemeVersion:
     try:
         version.retire()
     except TransitionNotAllowed as exc:
-        raise ValidationError(_("Only a published version can be retired."), code="wrong_state") from exc
+        raise ValidationError(
+            _("Only a published version can be retired."), code="wrong_state"
+        ) from exc
     _save(version, fields=["status", "retired_at"], reason="retired", actor=actor)
     return version
 
@@ -60,26 +69,36 @@ def scheme_version_retire(*, version_id: int, actor) -> SchemeVersion:
 @transaction.atomic
 def scheme_version_new_draft(*, scheme_id: int, actor) -> SchemeVersion:
     """The draft to edit: the existing draft, or a copy of the latest version (same units)."""
-    existing = SchemeVersion.objects.select_for_update().filter(
-        scheme_id=scheme_id, status=SchemeVersion.Status.DRAFT).first()
+    existing = (
+        SchemeVersion.objects.select_for_update()
+        .filter(scheme_id=scheme_id, status=SchemeVersion.Status.DRAFT)
+        .first()
+    )
     if existing is not None:
         return existing
     latest = SchemeVersion.objects.filter(scheme_id=scheme_id).order_by("-version").first()
     if latest is None:
         raise ValidationError(_("The scheme has no version to copy."), code="no_version")
     draft = SchemeVersion(
-        scheme_id=scheme_id, version=latest.version + 1, title=latest.title,
-        scheme_type=latest.scheme_type, kkni_level=latest.kkni_level,
-        requirements=latest.requirements, required_documents=latest.required_documents,
-        validity_years=latest.validity_years, fee=latest.fee,
-        ratified_by=latest.ratified_by, ratified_on=latest.ratified_on,
+        scheme_id=scheme_id,
+        version=latest.version + 1,
+        title=latest.title,
+        scheme_type=latest.scheme_type,
+        kkni_level=latest.kkni_level,
+        requirements=latest.requirements,
+        required_documents=latest.required_documents,
+        validity_years=latest.validity_years,
+        fee=latest.fee,
+        ratified_by=latest.ratified_by,
+        ratified_on=latest.ratified_on,
     )
     draft._change_reason = f"new draft from v{latest.version}"
     draft._history_user = actor
     draft.save()
     for group in latest.groups.prefetch_related("scheme_units"):
-        new_group = UnitGroup.objects.create(version=draft, position=group.position,
-                                             title=group.title)
+        new_group = UnitGroup.objects.create(
+            version=draft, position=group.position, title=group.title
+        )
         SchemeUnit.objects.bulk_create(
             SchemeUnit(group=new_group, unit_id=su.unit_id, position=su.position)
             for su in group.scheme_units.all()
