@@ -19,3 +19,6 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or tempfile.mkdtemp(prefix="
 KOMPETEN_MAIL_ECHO = False
 AXES_ENABLED = True
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Tasks run in-process even when REDIS_URL is set (CI), so that a test's outcome never depends on
+# a worker; tests marked `worker` switch the Celery app to the real broker themselves.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true").lower() == "true"

@@ -1,0 +1,35 @@
+"""Celery tasks of the accounts layer. Tasks take ids, reload, and are safe to run twice."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from certification.models import LSP, User
+from certification.tokens import make_email_verification_token
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_verification_email(user_id: int) -> None:
+    """Mail a fresh verification link to an unverified user, in the user's language.
+
+    Running it twice sends a second, equally valid link, which is harmless; once the address is
+    verified (or the account is gone or disabled) it sends nothing.
+    """
+    user = User.objects.filter(pk=user_id, is_active=True, email_verified_at__isnull=True).first()
+    if user is None:
+        return
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        token = make_email_verification_token(user)
+        base_url = settings.KOMPETEN_BASE_URL.rstrip("/")
+        context = {
+            "user": user,
+            "lsp": LSP.load(),
+            "url": f"{base_url}{reverse('verify_email', args=[token])}",
+            "days": settings.KOMPETEN_EMAIL_VERIFICATION_DAYS,
+        }
+        subject = render_to_string("registration/verification_email_subject.txt", context)
+        body = render_to_string("registration/verification_email.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [user.email])
