@@ -146,3 +146,18 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
         % {"days": settings.KOMPETEN_EMAIL_VERIFICATION_DAYS},
     )
     return redirect("login")
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch, which also remembers the choice on the user, so that email
+    sent to them later (by a worker, without a request) is in the same language."""
+    from django.views.i18n import set_language as django_set_language
+
+    response = django_set_language(request)
+    language = request.POST.get("language")
+    user = request.user
+    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return response

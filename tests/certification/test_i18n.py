@@ -87,3 +87,20 @@ def test_every_indonesian_message_is_translated():
 
     assert "untranslated" not in result.stderr, result.stderr
     assert "fuzzy" not in result.stderr, result.stderr
+
+
+@pytest.mark.django_db
+def test_it_speaks_indonesian_even_to_a_browser_set_to_english(client):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.headers["Content-Language"] == "id"
+
+
+@pytest.mark.django_db
+def test_switching_language_remembers_it_on_the_user(client, candidate):
+    client.force_login(candidate)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    candidate.refresh_from_db()
+    assert candidate.language == "en"
+    client.cookies.clear()
+    client.force_login(candidate)
+    assert client.get(reverse("home")).headers["Content-Language"] == "en"
