@@ -12,6 +12,20 @@ from assessments.models.application import (
     StoredFile,
     private_upload_path,
 )
+from assessments.models.assessor import (
+    AssessorFeedback,
+    BankQuestion,
+    EventReport,
+    EvidenceReview,
+    ImpartialityDeclaration,
+    Instrument,
+    Observation,
+    PreparationRecord,
+    QuestionRecord,
+    ThirdPartyVerification,
+    UnitDecision,
+    UnitPlan,
+)
 from assessments.models.core import (
     FORM_TITLES,
     TUK,
@@ -31,6 +45,9 @@ from assessments.models.core import (
 )
 
 __all__ = [
+    "AssessorFeedback", "BankQuestion", "EventReport", "EvidenceReview",
+    "ImpartialityDeclaration", "Instrument", "Observation", "PreparationRecord",
+    "QuestionRecord", "ThirdPartyVerification", "UnitDecision", "UnitPlan",
     "AK03_ITEMS", "FORM_TITLES", "TUK", "ApplicationDocument", "Assessment", "AssessmentEvent",
     "AssessmentQuerySet", "AssessorProfile", "CandidateFeedback", "CandidateProfile",
     "ConsentTerms", "DocumentKind", "EventAssessor", "Evidence", "EvidenceRequest", "Form",
