@@ -22,3 +22,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 # Tasks run in-process even when REDIS_URL is set (CI), so that a test's outcome never depends on
 # a worker; tests marked `worker` switch the Celery app to the real broker themselves.
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true").lower() == "true"
+# Each test process keeps its own cache even when REDIS_URL is set: one Redis database would be
+# shared by the pytest-xdist processes, each reading the others' keys, and cache.clear() between
+# tests flushes it under their feet. Tests of the Redis cache itself override CACHES.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -2,6 +2,8 @@
 
 from assessments.services.application import *  # noqa: F403
 from assessments.services.application import __all__ as _application_all
+from assessments.services.assessor import *  # noqa: F403
+from assessments.services.assessor import __all__ as _assessor_all
 from assessments.services.participation import *  # noqa: F403
 from assessments.services.participation import __all__ as _participation_all
 from assessments.services.transitions import (
@@ -45,6 +47,7 @@ __all__ = [
     "assessment_withdraw",
     "notify",
     *_application_all,
+    *_assessor_all,
     *_participation_all,
     *_verification_all,
 ]
