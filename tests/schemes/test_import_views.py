@@ -32,7 +32,7 @@ IMPORT_URL = reverse("schemes:import")
 @pytest.fixture
 def admin_client(client, admin_user):
     client.force_login(admin_user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies["django_language"] = "en"
     return client
 
 
