@@ -108,3 +108,71 @@ def state_timeline(assessment: Assessment) -> list[dict]:
                              "at": when, "reason": reason or ""})
             last = state
     return timeline
+
+
+def assessor_assessment(user, pk: int) -> Assessment:
+    """An assessment assigned to ``user`` as assessor and not blocked by a declared conflict,
+    or 404 (another assessor's candidate is invisible, not forbidden)."""
+    from assessments.models import ImpartialityDeclaration
+
+    conflicted = ImpartialityDeclaration.objects.filter(assessor=user).exclude(
+        relationship=ImpartialityDeclaration.Relationship.NONE
+    ).values("assessment_id")
+    qs = Assessment.objects.select_related(
+        "scheme_version__scheme", "event__tuk", "assessor", "candidate__candidate_profile"
+    ).exclude(pk__in=conflicted)
+    try:
+        return qs.get(pk=pk, assessor=user, assessor__is_assessor=True)
+    except Assessment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def assessor_events(user) -> QuerySet:
+    """Events ``user`` is assigned to as assessor."""
+    from assessments.models import AssessmentEvent
+
+    return AssessmentEvent.objects.filter(assignments__assessor=user).select_related(
+        "tuk", "scheme_version__scheme"
+    )
+
+
+ASSESSOR_STEPS = [
+    # (key, url name, label msgid, states in which the step is the current one)
+    ("prepare", "assessments:assess_prepare", "Preparation", ("scheduled", "cleared")),
+    ("observe", "assessments:assess_observe", "Observation and questions",
+     ("prepared", "in_progress", "reopened")),
+    ("evidence", "assessments:assess_evidence", "Evidence review", ()),
+    ("decide", "assessments:assess_decide", "Decision (K/BK)", ()),
+    ("feedback", "assessments:assess_feedback", "Feedback", ()),
+    ("report", "assessments:assess_report", "Report", ("recommended", "reported", "decided")),
+]
+_STATE_ORDER = ["scheduled", "cleared", "prepared", "in_progress", "reopened", "recommended",
+                "reported", "decided"]
+
+
+def assessor_stepper(assessment: Assessment, current: str) -> list[dict]:
+    """The six steps of the assessor's work on one candidate, each marked done / current /
+    open / locked from the assessment's state (no queries)."""
+    from django.urls import NoReverseMatch, reverse
+    from django.utils.translation import gettext
+
+    state = assessment.state
+    position = _STATE_ORDER.index(state) if state in _STATE_ORDER else -1
+    prepared = position >= _STATE_ORDER.index("prepared")
+    recommended = position >= _STATE_ORDER.index("recommended")
+    steps = []
+    for key, url_name, label, _states in ASSESSOR_STEPS:
+        if key == "prepare":
+            status = "done" if prepared else "open"
+        elif key == "report":
+            status = "done" if state in ("reported", "decided") else (
+                "open" if recommended else "locked")
+        else:
+            status = "done" if recommended else ("open" if prepared else "locked")
+        try:
+            url = reverse(url_name, args=[assessment.pk])
+        except NoReverseMatch:
+            url = ""
+        steps.append({"key": key, "url": url, "label": gettext(label), "status": status,
+                      "current": key == current, "number": len(steps) + 1})
+    return steps

@@ -1,4 +1,20 @@
-from assessments.views import candidate, progress, verification
+from assessments.views import (
+    assessor_decide,
+    assessor_home,
+    assessor_observe,
+    assessor_prepare,
+    candidate,
+    progress,
+    verification,
+)
 
 app_name = "assessments"
-urlpatterns = [*candidate.urlpatterns, *progress.urlpatterns, *verification.urlpatterns]
+urlpatterns = [
+    *candidate.urlpatterns,
+    *progress.urlpatterns,
+    *verification.urlpatterns,
+    *assessor_home.urlpatterns,
+    *assessor_prepare.urlpatterns,
+    *assessor_observe.urlpatterns,
+    *assessor_decide.urlpatterns,
+]

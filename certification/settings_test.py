@@ -26,3 +26,5 @@ CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true").lo
 # shared by the pytest-xdist processes, each reading the others' keys, and cache.clear() between
 # tests flushes it under their feet. Tests of the Redis cache itself override CACHES.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Serve static files from the finders: tests never run collectstatic.
+WHITENOISE_AUTOREFRESH = True
