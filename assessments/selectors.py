@@ -3,6 +3,7 @@ constant number of queries whatever the size of the scheme."""
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
 from assessments.models import (
     ApplicationDocument,
@@ -137,14 +138,12 @@ def assessor_events(user) -> QuerySet:
 
 
 ASSESSOR_STEPS = [
-    # (key, url name, label msgid, states in which the step is the current one)
-    ("prepare", "assessments:assess_prepare", "Preparation", ("scheduled", "cleared")),
-    ("observe", "assessments:assess_observe", "Observation and questions",
-     ("prepared", "in_progress", "reopened")),
-    ("evidence", "assessments:assess_evidence", "Evidence review", ()),
-    ("decide", "assessments:assess_decide", "Decision (K/BK)", ()),
-    ("feedback", "assessments:assess_feedback", "Feedback", ()),
-    ("report", "assessments:assess_report", "Report", ("recommended", "reported", "decided")),
+    ("prepare", "assessments:assess_prepare", gettext_lazy("Preparation")),
+    ("observe", "assessments:assess_observe", gettext_lazy("Observation and questions")),
+    ("evidence", "assessments:assess_evidence", gettext_lazy("Evidence review")),
+    ("decide", "assessments:assess_decide", gettext_lazy("Decision (K/BK)")),
+    ("feedback", "assessments:assess_feedback", gettext_lazy("Feedback")),
+    ("report", "assessments:assess_report", gettext_lazy("Report")),
 ]
 _STATE_ORDER = ["scheduled", "cleared", "prepared", "in_progress", "reopened", "recommended",
                 "reported", "decided"]
@@ -154,14 +153,13 @@ def assessor_stepper(assessment: Assessment, current: str) -> list[dict]:
     """The six steps of the assessor's work on one candidate, each marked done / current /
     open / locked from the assessment's state (no queries)."""
     from django.urls import NoReverseMatch, reverse
-    from django.utils.translation import gettext
 
     state = assessment.state
     position = _STATE_ORDER.index(state) if state in _STATE_ORDER else -1
     prepared = position >= _STATE_ORDER.index("prepared")
     recommended = position >= _STATE_ORDER.index("recommended")
     steps = []
-    for key, url_name, label, _states in ASSESSOR_STEPS:
+    for key, url_name, label in ASSESSOR_STEPS:
         if key == "prepare":
             status = "done" if prepared else "open"
         elif key == "report":
@@ -173,6 +171,6 @@ def assessor_stepper(assessment: Assessment, current: str) -> list[dict]:
             url = reverse(url_name, args=[assessment.pk])
         except NoReverseMatch:
             url = ""
-        steps.append({"key": key, "url": url, "label": gettext(label), "status": status,
+        steps.append({"key": key, "url": url, "label": str(label), "status": status,
                       "current": key == current, "number": len(steps) + 1})
     return steps
