@@ -99,3 +99,73 @@ class ResendVerificationForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+
+class LSPForm(forms.ModelForm):
+    """The LSP record, plus the code and title the LSP prints for each form (older LSPs still
+    use FR-MAK style codes): two fields per form, ``code_<key>`` and ``title_<key>``."""
+
+    logo_upload = forms.FileField(
+        label=_("Logo"), required=False, help_text=_("PNG or JPEG, shown on every page and PDF.")
+    )
+
+    class Meta:
+        from certification.models import LSP
+
+        model = LSP
+        fields = [
+            "name", "short_code", "licence_number", "licence_valid_until", "address", "city",
+            "phone", "email", "website",
+        ]
+        widgets = {
+            "licence_valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "address": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        from assessments.models import FORM_TITLES, Form
+
+        super().__init__(*args, **kwargs)
+        labels = self.instance.form_labels or {}
+        self.form_keys = []
+        for form in Form:
+            custom = labels.get(form.value, {})
+            self.fields[f"code_{form.value}"] = forms.CharField(
+                label=_("Code"), max_length=40, required=False, initial=custom.get("code", ""),
+                widget=forms.TextInput(attrs={"placeholder": form.label}),
+            )
+            self.fields[f"title_{form.value}"] = forms.CharField(
+                label=_("Title"), max_length=200, required=False,
+                initial=custom.get("title", ""),
+                widget=forms.TextInput(attrs={"placeholder": FORM_TITLES[form]}),
+            )
+            self.form_keys.append((form.value, form.label, FORM_TITLES[form]))
+
+    def clean_logo_upload(self):
+        from assessments.uploads import UploadRefused, check_upload
+
+        logo = self.cleaned_data.get("logo_upload")
+        if logo:
+            try:
+                check_upload(logo, allowed=("png", "jpg", "jpeg"))
+            except UploadRefused as exc:
+                raise forms.ValidationError(exc.messages) from exc
+        return logo
+
+    def form_labels(self) -> dict[str, dict[str, str]]:
+        labels = {}
+        for key, _code, _title in self.form_keys:
+            entry = {}
+            if self.cleaned_data.get(f"code_{key}", "").strip():
+                entry["code"] = self.cleaned_data[f"code_{key}"].strip()
+            if self.cleaned_data.get(f"title_{key}", "").strip():
+                entry["title"] = self.cleaned_data[f"title_{key}"].strip()
+            if entry:
+                labels[key] = entry
+        return labels
+
+    def form_rows(self):
+        return [
+            (key, code, title, self[f"code_{key}"], self[f"title_{key}"])
+            for key, code, title in self.form_keys
+        ]

@@ -4,12 +4,12 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certification.models import User
+from certification.models import LSP, User
 from certification.tokens import email_digest, read_email_verification_token
 
 # One verification mail per user per minute: enough for "I did not get it", too slow for a
@@ -115,3 +115,17 @@ def user_request_verification_email(*, user: User) -> bool:
         return False
     _queue_verification_email(user)
     return True
+
+
+@transaction.atomic
+def lsp_update(*, actor, form) -> LSP:
+    """Save the LSP record from a valid form (LSP admins only)."""
+    if not actor.is_lsp_admin:
+        raise PermissionDenied(_("Only an LSP admin can edit the LSP record."))
+    lsp = form.save(commit=False)
+    lsp.form_labels = form.form_labels()
+    logo = form.cleaned_data.get("logo_upload")
+    if logo:
+        lsp.logo.save(f"logo.{logo.name.rsplit('.', 1)[-1].lower()}", logo, save=False)
+    lsp.save()
+    return lsp
