@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from certification.views import accounts, home
+from certification.views import accounts, home, lsp
 from certification.views.health import healthz
 
 urlpatterns = [
@@ -35,4 +35,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("healthz", healthz, name="healthz"),
+    path("lsp/", lsp.lsp_edit, name="lsp_edit"),
+    path("lsp/logo/", lsp.lsp_logo, name="lsp_logo"),
 ]
