@@ -138,7 +138,7 @@ def test_a_third_party_verification_names_the_supervisor(scheduled):
 def test_unit_decisions_are_unique_valid_and_bk_is_explained(scheduled):
     base = {"assessment": scheduled, "unit": _unit(scheduled), "decided_by": scheduled.assessor}
     with refused("unit_decision_outcome_valid"):
-        UnitDecision.objects.create(**base, outcome="X")
+        UnitDecision.objects.create(**base, outcome="X", reason="r", follow_up="f")
     with refused("unit_decision_bk_explained"):
         UnitDecision.objects.create(**base, outcome="BK", reason="Belum bisa", follow_up="")
     UnitDecision.objects.create(**base, outcome="K")
