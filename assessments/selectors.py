@@ -174,3 +174,342 @@ def assessor_stepper(assessment: Assessment, current: str) -> list[dict]:
         steps.append({"key": key, "url": url, "label": str(label), "status": status,
                       "current": key == current, "number": len(steps) + 1})
     return steps
+
+
+# assessor home / event ---------------------------------------------------------------------------
+# Reads of the assessor's home page and event page. Every list is one query whatever its length;
+# a candidate the assessor declared a conflict with never appears, and per-candidate data of an
+# event appears only once the assessor has declared impartiality for that candidate.
+
+LICENCE_WARNING_DAYS = 90
+HOME_PAST_EVENTS = 10
+HOME_LIST_LIMIT = 50
+# Never assessed, so never part of the event's matrix.
+EVENT_HIDDEN_STATES = ("rejected", "withdrawn")
+EVIDENCE_CHECK_STATES = ("prepared", "in_progress", "reopened")
+REQUEST_ANSWER_STATES = ("cleared", "prepared", "in_progress", "reopened")
+# Still to be reported by the assessor: the event report (FR.AK.05) waits for these.
+UNREPORTED_STATES = ("scheduled", "cleared", "prepared", "in_progress", "recommended", "reopened")
+
+
+def _declarations(user):
+    from assessments.models import ImpartialityDeclaration
+
+    return ImpartialityDeclaration.objects.filter(assessor=user)
+
+
+def _conflicted_ids(user):
+    from assessments.models import ImpartialityDeclaration
+
+    return (
+        _declarations(user)
+        .exclude(relationship=ImpartialityDeclaration.Relationship.NONE)
+        .values("assessment_id")
+    )
+
+
+def _declared_none(user):
+    """Filter: the assessor declared "no relationship" with this assessment's candidate."""
+    from django.db.models import Exists, OuterRef
+
+    from assessments.models import ImpartialityDeclaration
+
+    return Exists(
+        _declarations(user).filter(
+            assessment_id=OuterRef("pk"),
+            relationship=ImpartialityDeclaration.Relationship.NONE,
+        )
+    )
+
+
+def assessor_event(user, pk: int):
+    """An event ``user`` is assigned to as assessor, or 404."""
+    from assessments.models import AssessmentEvent
+
+    if not getattr(user, "is_assessor", False):
+        raise Http404
+    qs = AssessmentEvent.objects.select_related("tuk", "scheme_version__scheme").filter(
+        assignments__assessor=user
+    )
+    try:
+        return qs.get(pk=pk)
+    except AssessmentEvent.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def licence_status(profile, today) -> str:
+    """ "missing", "expired", "expiring" (within LICENCE_WARNING_DAYS) or "valid"."""
+    import datetime
+
+    if profile is None:
+        return "missing"
+    if profile.licence_valid_until < today:
+        return "expired"
+    if profile.licence_valid_until < today + datetime.timedelta(days=LICENCE_WARNING_DAYS):
+        return "expiring"
+    return "valid"
+
+
+def event_local_dates(event):
+    """The first and last day of the event in its TUK's time zone."""
+    from django.utils import timezone
+
+    zone = event.tuk.tzinfo
+    return timezone.localdate(event.starts_at, zone), timezone.localdate(event.ends_at, zone)
+
+
+def assessor_home(user) -> dict:
+    """Everything on the assessor's home page, in a fixed number of queries (about 11)."""
+    import datetime
+
+    from django.db.models import Exists, OuterRef
+    from django.utils import timezone
+
+    from assessments.models import (
+        AssessmentEvent,
+        AssessorProfile,
+        EventReport,
+        EvidenceRequest,
+    )
+    from assessments.services import due_date_for
+
+    now = timezone.now()
+    today = timezone.localdate()
+    profile = AssessorProfile.objects.filter(user=user).first()
+    scope = set(profile.scope.values_list("pk", flat=True)) if profile else set()
+    conflicted = _conflicted_ids(user)
+    mine = Assessment.objects.filter(assessor=user).exclude(pk__in=conflicted)
+
+    # Events: those still running or ahead (a day's margin covers every Indonesian time zone),
+    # then the most recent past ones.
+    events = (
+        AssessmentEvent.objects.filter(assignments__assessor=user)
+        .exclude(status=AssessmentEvent.Status.CANCELLED)
+        .select_related("tuk", "scheme_version__scheme")
+    )
+    margin = now - datetime.timedelta(days=1)
+    current = list(events.filter(ends_at__gte=margin).order_by("starts_at"))
+    older = list(events.filter(ends_at__lt=margin).order_by("-starts_at")[:HOME_PAST_EVENTS])
+    counts: dict[int, dict[str, int]] = {}
+    for row in (
+        mine.filter(event_id__in=[e.pk for e in current + older])
+        .exclude(state__in=EVENT_HIDDEN_STATES)
+        .values("event_id", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts.setdefault(row["event_id"], {})[row["state"]] = row["n"]
+    groups: dict[str, list] = {"today": [], "upcoming": [], "past": []}
+    for event in current + older:
+        first, last = event_local_dates(event)
+        key = "upcoming" if first > today else ("today" if last >= today else "past")
+        by_state = counts.get(event.pk, {})
+        event.state_counts = [
+            {"state": state, "label": Assessment.State(state).label, "count": by_state[state]}
+            for state in Assessment.State.values
+            if by_state.get(state)
+        ]
+        event.candidate_total = sum(by_state.values())
+        event.licence_ok = profile is not None and profile.licence_valid_on(first)
+        event.in_scope = event.scheme_version.scheme_id in scope
+        groups[key].append(event)
+    groups["past"].sort(key=lambda e: e.starts_at, reverse=True)
+    groups["past"] = groups["past"][:HOME_PAST_EVENTS]
+
+    # Events whose candidates the assessor may not see yet: impartiality first.
+    undeclared = (
+        Assessment.objects.filter(assessor=user, event__isnull=False)
+        .exclude(state__in=Assessment.TERMINAL_STATES)
+        .exclude(Exists(_declarations(user).filter(assessment_id=OuterRef("pk"))))
+        .values("event_id", "event__code", "event__name")
+        .annotate(n=Count("pk"))
+        .order_by("event__starts_at")
+    )
+    declared = mine.filter(_declared_none(user)).select_related(
+        "candidate", "event__tuk", "scheme_version"
+    )
+    apl02 = list(
+        declared.filter(state=Assessment.State.SCHEDULED).order_by(
+            "event__starts_at", "candidate__full_name"
+        )[:HOME_LIST_LIMIT]
+    )
+    unreviewed = Q(evidence__superseded_by__isnull=True, evidence__review__isnull=True)
+    evidence = list(
+        declared.filter(state__in=EVIDENCE_CHECK_STATES)
+        .annotate(unreviewed=Count("evidence", filter=unreviewed))
+        .filter(unreviewed__gt=0)
+        .order_by("event__starts_at", "candidate__full_name")[:HOME_LIST_LIMIT]
+    )
+    open_evidence = Evidence.objects.filter(
+        request_id=OuterRef("pk"), superseded_by__isnull=True, review__isnull=True
+    )
+    requests = list(
+        EvidenceRequest.objects.filter(
+            assessment__in=declared.filter(state__in=REQUEST_ANSWER_STATES),
+            answered_at__isnull=False,
+        )
+        .filter(Exists(open_evidence))
+        .select_related("assessment__candidate")
+        .order_by("-answered_at")[:HOME_LIST_LIMIT]
+    )
+    reports = []
+    for assessment in declared.filter(state=Assessment.State.RECOMMENDED).order_by(
+        "event__ends_at", "candidate__full_name"
+    )[:HOME_LIST_LIMIT]:
+        assessment.due_date = due_date_for(assessment.event)
+        assessment.overdue = assessment.due_date < today
+        reports.append(assessment)
+    event_reports = []
+    for event in (
+        AssessmentEvent.objects.filter(
+            Exists(
+                Assessment.objects.filter(
+                    event_id=OuterRef("pk"),
+                    assessor=user,
+                )
+                .exclude(state__in=EVENT_HIDDEN_STATES)
+                .exclude(pk__in=conflicted)
+                .exclude(state__in=["draft", "submitted", "returned", "accepted"])
+            ),
+            ends_at__lt=now,
+        )
+        .exclude(status=AssessmentEvent.Status.CANCELLED)
+        .exclude(
+            Exists(
+                EventReport.objects.filter(
+                    event_id=OuterRef("pk"), assessor=user, submitted_at__isnull=False
+                )
+            )
+        )
+        .filter(assignments__assessor=user)
+        .select_related("tuk")
+        .annotate(
+            unreported=Count(
+                "assessments",
+                filter=Q(assessments__assessor=user, assessments__state__in=UNREPORTED_STATES)
+                & ~Q(assessments__in=conflicted),
+                distinct=True,
+            )
+        )
+        .order_by("ends_at")[:HOME_LIST_LIMIT]
+    ):
+        event.due_date = due_date_for(event)
+        event.overdue = event.due_date < today
+        event_reports.append(event)
+    return {
+        "profile": profile,
+        "licence_status": licence_status(profile, today),
+        "today": today,
+        "events": groups,
+        "undeclared": list(undeclared),
+        "apl02": apl02,
+        "evidence": evidence,
+        "requests": requests,
+        "reports": reports,
+        "event_reports": event_reports,
+    }
+
+
+def event_candidates(user, event) -> dict:
+    """The assessor's candidates of ``event`` (one query), split by impartiality:
+
+    - ``visible``: declared "no relationship": the only ones whose data the assessor sees;
+    - ``undeclared``: still to be declared (names and employers only, for the declaration);
+    - ``conflicted``: how many the assessor declared a conflict with (hidden; admins told).
+    """
+    from django.db.models import OuterRef, Subquery
+
+    rows = list(
+        Assessment.objects.filter(event=event, assessor=user)
+        .exclude(state__in=EVENT_HIDDEN_STATES)
+        .select_related("candidate__candidate_profile", "scheme_version")
+        .annotate(
+            declared_relationship=Subquery(
+                _declarations(user).filter(assessment_id=OuterRef("pk")).values("relationship")[:1]
+            )
+        )
+        .order_by("candidate__full_name", "pk")
+    )
+    return {
+        "visible": [a for a in rows if a.declared_relationship == "none"],
+        # Terminal candidates (absent, decided) are not declared for any more.
+        "undeclared": [
+            a
+            for a in rows
+            if a.declared_relationship is None and a.state not in Assessment.TERMINAL_STATES
+        ],
+        "conflicted": sum(1 for a in rows if a.declared_relationship not in (None, "none")),
+    }
+
+
+def event_matrix(event, assessments: list[Assessment]) -> tuple[list[SchemeUnit], list[dict]]:
+    """The event page's candidates x units matrix: per cell the unit's status ("not_started",
+    "in_progress" when some KUK is observed, or the K/BK of FR.AK.02), per row the FR.AK.01
+    signatures. Six queries whatever the number of candidates and units."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from assessments.models import Form, Observation, Signature, UnitDecision
+
+    units = list(
+        SchemeUnit.objects.filter(group__version_id=event.scheme_version_id)
+        .select_related("unit")
+        .order_by("group__position", "position")
+    )
+    unit_ids = [su.unit_id for su in units]
+    ids = [a.pk for a in assessments]
+    totals = dict(
+        Criterion.objects.filter(element__unit_id__in=unit_ids)
+        .values("element__unit_id")
+        .annotate(n=Count("pk"))
+        .values_list("element__unit_id", "n")
+        .order_by()
+    )
+    observed = {
+        (assessment_id, unit_id): n
+        for assessment_id, unit_id, n in Observation.objects.filter(
+            assessment_id__in=ids, achieved__isnull=False
+        )
+        .values("assessment_id", "criterion__element__unit_id")
+        .annotate(n=Count("pk"))
+        .values_list("assessment_id", "criterion__element__unit_id", "n")
+        .order_by()
+    }
+    outcomes = {
+        (assessment_id, unit_id): outcome
+        for assessment_id, unit_id, outcome in UnitDecision.objects.filter(
+            assessment_id__in=ids
+        ).values_list("assessment_id", "unit_id", "outcome")
+    }
+    signed: dict[int, set[str]] = {}
+    for subject_id, role in Signature.objects.filter(
+        document=Form.AK01,
+        subject_type=ContentType.objects.get_for_model(Assessment),
+        subject_id__in=ids,
+    ).values_list("subject_id", "role"):
+        signed.setdefault(subject_id, set()).add(role)
+    rows = []
+    for assessment in assessments:
+        cells = []
+        for su in units:
+            key = (assessment.pk, su.unit_id)
+            outcome = outcomes.get(key)
+            count = observed.get(key, 0)
+            status = outcome or ("in_progress" if count else "not_started")
+            cells.append(
+                {
+                    "unit": su.unit,
+                    "status": status,
+                    "observed": count,
+                    "total": totals.get(su.unit_id, 0),
+                }
+            )
+        roles = signed.get(assessment.pk, set())
+        rows.append(
+            {
+                "assessment": assessment,
+                "cells": cells,
+                "candidate_signed": Signature.Role.CANDIDATE in roles,
+                "assessor_signed": Signature.Role.ASSESSOR in roles,
+            }
+        )
+    return units, rows

@@ -27,3 +27,8 @@ def send_notification_email(self, notification_id: int) -> None:
             send_mail(notification.title, body, None, [recipient.email])
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
+
+
+# Generated documents: the render task lives in its own module; importing it here registers it
+# with workers, which discover assessments.tasks.
+from assessments.tasks_pdf import render_document  # noqa: E402, F401

@@ -4,6 +4,7 @@ from assessments.views import (
     assessor_observe,
     assessor_prepare,
     candidate,
+    documents,
     progress,
     verification,
 )
@@ -17,4 +18,5 @@ urlpatterns = [
     *assessor_prepare.urlpatterns,
     *assessor_observe.urlpatterns,
     *assessor_decide.urlpatterns,
+    *documents.urlpatterns,
 ]

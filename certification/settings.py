@@ -266,3 +266,37 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 KOMPETEN_REPORT_DUE_DAYS = env.int("KOMPETEN_REPORT_DUE_DAYS", default=3)
+
+# --- Certification (issue 6): numbers, deadlines, reminders, public pages, beat schedule ---------
+from celery.schedules import crontab  # noqa: E402
+
+# str.format patterns; placeholders: seq (per-year sequence, required), year, month, month_roman,
+# lsp (the LSP's short code), scheme (the scheme number).
+KOMPETEN_CERTIFICATE_NUMBER_PATTERN = env(
+    "KOMPETEN_CERTIFICATE_NUMBER_PATTERN", default="{seq:05d}/{scheme}/{lsp}/{year}"
+)
+KOMPETEN_DECISION_LETTER_NUMBER_PATTERN = env(
+    "KOMPETEN_DECISION_LETTER_NUMBER_PATTERN", default="{seq:03d}/SK/{lsp}/{month_roman}/{year}"
+)
+KOMPETEN_RECERTIFICATION_REMINDER_MONTHS = env.int(
+    "KOMPETEN_RECERTIFICATION_REMINDER_MONTHS", default=6
+)
+KOMPETEN_APPEAL_DECISION_DAYS = env.int("KOMPETEN_APPEAL_DECISION_DAYS", default=30)
+# Public pages, per client address: certificate verification per minute, complaints per hour.
+KOMPETEN_VERIFY_RATE_LIMIT = env.int("KOMPETEN_VERIFY_RATE_LIMIT", default=30)
+KOMPETEN_COMPLAINT_RATE_LIMIT = env.int("KOMPETEN_COMPLAINT_RATE_LIMIT", default=5)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "expire-certificates": {
+        "task": "certification.tasks.expire_certificates",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    "recertification-reminders": {
+        "task": "certification.tasks.send_recertification_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+}
+
+# PDFs: certification hands the LSP's header (name, licence, logo, per-form codes) down to the
+# assessments documents through this dotted path (assessments never imports certification).
+KOMPETEN_PDF_HEADER_PROVIDER = "certification.pdf.header_context"

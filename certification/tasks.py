@@ -33,3 +33,45 @@ def send_verification_email(user_id: int) -> None:
         subject = render_to_string("registration/verification_email_subject.txt", context)
         body = render_to_string("registration/verification_email.txt", context)
     send_mail(" ".join(subject.split()), body, None, [user.email])
+
+
+# --- certification (issue 6): certificate expiry, recertification reminders, complaint answers --
+
+
+@shared_task(acks_late=True)
+def expire_certificates() -> int:
+    """Daily (CELERY_BEAT_SCHEDULE): expire every certificate past its valid-until date.
+    Each certificate is expired under its own lock and only once, so reruns change nothing."""
+    from certification.services_certification import certificates_expire_due
+
+    return certificates_expire_due()
+
+
+@shared_task(acks_late=True)
+def send_recertification_reminders() -> int:
+    """Daily: remind holders whose certificates end within
+    KOMPETEN_RECERTIFICATION_REMINDER_MONTHS; each certificate is reminded once."""
+    from certification.services_certification import recertification_reminders_send
+
+    return recertification_reminders_send()
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_complaint_answer(complaint_id: int) -> None:
+    """Mail the LSP's answer to the person who complained (in their account's language, else the
+    LSP's). Running it twice sends the same answer twice, which is harmless."""
+    from certification.models import Complaint
+
+    complaint = (
+        Complaint.objects.select_related("filed_by")
+        .filter(pk=complaint_id, status=Complaint.Status.ANSWERED)
+        .first()
+    )
+    if complaint is None:
+        return
+    language = getattr(complaint.filed_by, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {"complaint": complaint, "lsp": LSP.load()}
+        subject = render_to_string("certification/complaints/answer_email_subject.txt", context)
+        body = render_to_string("certification/complaints/answer_email.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [complaint.email])

@@ -12,6 +12,13 @@ from assessments.models.application import (
     StoredFile,
     private_upload_path,
 )
+from assessments.models.archive import (
+    ArchivedDocument,
+    ArchiveImmutableError,
+    RenderBatch,
+    RenderRequest,
+    archive_upload_path,
+)
 from assessments.models.assessor import (
     AssessorFeedback,
     BankQuestion,
@@ -53,4 +60,6 @@ __all__ = [
     "ConsentTerms", "DocumentKind", "EventAssessor", "Evidence", "EvidenceRequest", "Form",
     "Notification", "NotificationQuerySet", "SelfAssessment", "Signature", "StoredFile",
     "met_validator", "nik_validator", "phone_validator", "private_upload_path",
+    "ArchiveImmutableError", "ArchivedDocument", "RenderBatch", "RenderRequest",
+    "archive_upload_path",
 ]

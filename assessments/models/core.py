@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.templatetags.tz import do_timezone
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -282,11 +283,13 @@ class AssessmentEvent(FSMModelMixin, models.Model):
 
     @property
     def local_starts_at(self):
-        return timezone.localtime(self.starts_at, self.tuk.tzinfo)
+        # do_timezone marks the value so that templates do not convert it back to the active
+        # time zone: an 08:00 WITA event must read 08:00 WITA everywhere.
+        return do_timezone(self.starts_at, self.tuk.tzinfo)
 
     @property
     def local_ends_at(self):
-        return timezone.localtime(self.ends_at, self.tuk.tzinfo)
+        return do_timezone(self.ends_at, self.tuk.tzinfo)
 
     @transition(field=status, source=Status.PLANNED, target=Status.OPEN)
     def open(self) -> None:

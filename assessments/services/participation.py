@@ -7,7 +7,8 @@ import re
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,6 +32,7 @@ from assessments.services.application import (
 )
 
 __all__ = [
+    "appeal_deadline",
     "appeal_window_open",
     "application_withdraw",
     "consent_sign",
@@ -43,15 +45,39 @@ __all__ = [
 
 @transaction.atomic
 def application_withdraw(*, assessment_id: int, actor, reason: str) -> Assessment:
-    """The candidate withdraws before the assessment starts (admins may withdraw later)."""
+    """The candidate withdraws before the assessment starts (admins may withdraw later, until
+    the record is reported). Notifies the candidate and any assigned assessor after commit."""
     assessment = _lock(assessment_id)
     if not actor.is_lsp_admin:
         _own(assessment, actor)
+        if assessment.state in Assessment.TERMINAL_STATES:
+            raise ValidationError(
+                _("This application is already closed (it is %(state)s)."),
+                params={"state": assessment.get_state_display()},
+                code="closed",
+            )
         if assessment.state not in CANDIDATE_WITHDRAW_STATES:
             raise ValidationError(
                 _("The assessment has started; ask the LSP to withdraw it."), code="started"
             )
-    return transitions.assessment_withdraw(assessment_id=assessment_id, actor=actor, reason=reason)
+    assessment = transitions.assessment_withdraw(
+        assessment_id=assessment_id, actor=actor, reason=reason
+    )
+    # Whoever withdrew, the candidate gets the record of it (an admin may act for them), and an
+    # assigned assessor stops expecting the candidate at the event.
+    transitions.notify(
+        recipient=assessment.candidate,
+        title=gettext_lazy("Your application was withdrawn"),
+        body=reason.strip(),
+        url=reverse("assessments:application", args=[assessment.pk]),
+    )
+    if assessment.assessor_id:
+        transitions.notify(
+            recipient=assessment.assessor,
+            title=gettext_lazy("A candidate withdrew from your assessment"),
+            body=assessment.candidate.full_name,
+        )
+    return assessment
 
 
 def _normalise_name(name: str) -> str:
@@ -72,6 +98,21 @@ def consent_sign(
             )
     elif actor.pk == assessment.assessor_id and actor.is_assessor:
         role = Signature.Role.ASSESSOR
+        # The assessor signs only while they may act on this candidate (licence, scope, no
+        # conflict) and after declaring impartiality, like every other assessor duty.
+        from assessments.models import ImpartialityDeclaration
+        from assessments.services.assessor import assessor_refusal
+
+        refusal = assessor_refusal(assessor=actor, assessment=assessment)
+        if refusal:
+            raise PermissionDenied(refusal)
+        if not ImpartialityDeclaration.objects.filter(
+            assessor_id=actor.pk, assessment=assessment
+        ).exists():
+            raise ValidationError(
+                _("Declare impartiality for this event before working on its candidates."),
+                code="impartiality_missing",
+            )
         if not _signatures(assessment).filter(role=Signature.Role.CANDIDATE).exists():
             raise ValidationError(_("The candidate signs FR.AK.01 first."), code="order")
         if assessment.state not in CONSENT_STATES:
@@ -93,7 +134,7 @@ def consent_sign(
     )
     from django.contrib.contenttypes.models import ContentType
 
-    return Signature.objects.create(
+    signature = Signature.objects.create(
         signer=actor,
         role=role,
         typed_name=typed_name.strip(),
@@ -102,6 +143,14 @@ def consent_sign(
         subject_type=ContentType.objects.get_for_model(Assessment),
         subject_id=assessment.pk,
     )
+    if role == Signature.Role.CANDIDATE and assessment.assessor_id:
+        # The assessor countersigns after the candidate: tell them it is their turn.
+        transitions.notify(
+            recipient=assessment.assessor,
+            title=gettext_lazy("A candidate signed FR.AK.01; your signature is next"),
+            body=actor.full_name,
+        )
+    return signature
 
 
 def _signatures(assessment: Assessment):
@@ -125,7 +174,9 @@ def feedback_submit(
         raise ValidationError(
             _("Feedback opens once the assessor has given the result."), code="wrong_state"
         )
-    if len(answers) != len(AK03_ITEMS):
+    # Strictly booleans: bool("no") is True, so a caller passing the raw POST strings would
+    # silently record "Ya" for every "Tidak".
+    if len(answers) != len(AK03_ITEMS) or not all(isinstance(a, bool) for a in answers):
         raise ValidationError(
             _("Answer all %(n)s statements."), params={"n": len(AK03_ITEMS)}, code="answers"
         )
@@ -133,8 +184,8 @@ def feedback_submit(
         raise ValidationError(_("You have already sent your feedback."), code="already_sent")
     return CandidateFeedback.objects.create(
         assessment=assessment,
-        answers=[bool(a) for a in answers],
-        comments=[c.strip() for c in comments][: len(AK03_ITEMS)],
+        answers=list(answers),
+        comments=[(c or "").strip() for c in comments][: len(AK03_ITEMS)],
         notes=notes.strip(),
     )
 
@@ -156,12 +207,13 @@ def evidence_request_create(
     request = EvidenceRequest.objects.create(
         assessment=assessment, requested_by=actor, what=what.strip(), due_date=due_date
     )
-    from django.urls import reverse
-
+    # The body is read by the candidate: write its label in their language, not the assessor's.
+    with translation.override(assessment.candidate.language or settings.LANGUAGE_CODE):
+        body = f"{request.what}\n{_('Due date')}: {due_date:%d-%m-%Y}"
     transitions.notify(
         recipient=assessment.candidate,
         title=gettext_lazy("The assessor asks for more evidence"),
-        body=f"{request.what}\n{_('Due date')}: {due_date:%d-%m-%Y}",
+        body=body,
         url=reverse("assessments:evidence", args=[assessment.pk]),
     )
     return request
@@ -200,9 +252,16 @@ def notification_mark_read(*, user, notification_id: int | None = None) -> int:
     return qs.update(read_at=timezone.now())
 
 
+def appeal_deadline(assessment: Assessment) -> datetime.datetime | None:
+    """The last moment the candidate may appeal (FR.AK.04): the decision plus the window."""
+    if assessment.state != S.DECIDED:
+        return None
+    return assessment.state_changed_at + datetime.timedelta(
+        days=settings.KOMPETEN_APPEAL_WINDOW_DAYS
+    )
+
+
 def appeal_window_open(assessment: Assessment) -> bool:
     """Whether the candidate may still appeal (FR.AK.04), counted from the decision."""
-    if assessment.state != S.DECIDED:
-        return False
-    window = datetime.timedelta(days=settings.KOMPETEN_APPEAL_WINDOW_DAYS)
-    return timezone.now() <= assessment.state_changed_at + window
+    deadline = appeal_deadline(assessment)
+    return deadline is not None and timezone.now() <= deadline

@@ -82,7 +82,12 @@ def _transition(
 
 
 def _notify_candidate(assessment: Assessment, title: Promise, body: str = "") -> None:
-    notify(recipient=assessment.candidate, title=title, body=body, url=reverse("home"))
+    notify(
+        recipient=assessment.candidate,
+        title=title,
+        body=body,
+        url=reverse("assessments:application", args=[assessment.pk]),
+    )
 
 
 def _require(condition: bool, message: str) -> None:

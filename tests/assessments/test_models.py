@@ -17,12 +17,15 @@ from django.utils import timezone
 
 from assessments.models import (
     TUK,
+    ApplicationDocument,
     Assessment,
     AssessmentEvent,
     CandidateProfile,
     EventAssessor,
+    Evidence,
     Form,
     Notification,
+    SelfAssessment,
     Signature,
 )
 from tests import factories
@@ -50,6 +53,15 @@ TESTED_CONSTRAINTS = {
     "signature_typed_name_not_blank",
     "notification_title_not_blank",
     "notification_url_local",
+    "document_one_current_per_kind",
+    "document_checked_has_result",
+    "document_not_empty",
+    "evidence_request_what",
+    "evidence_title_not_blank",
+    "evidence_not_empty",
+    "evidence_not_superseded_by_itself",
+    "self_assessment_once_per_element",
+    "self_assessment_answer_valid",
 }
 
 
@@ -414,3 +426,90 @@ def test_an_event_status_cannot_be_assigned_directly():
     event = factories.AssessmentEventFactory()
     with pytest.raises(AttributeError):
         event.status = AssessmentEvent.Status.DONE
+
+
+# --- application records: documents, evidence, requests, APL.02 answers -------------------------
+
+
+def test_one_current_document_per_kind(candidate):
+    assessment = factories.AssessmentFactory(candidate=candidate)
+    first = factories.ApplicationDocumentFactory(assessment=assessment, kind="ktp")
+    with refused("document_one_current_per_kind"):
+        factories.ApplicationDocumentFactory(assessment=assessment, kind="ktp")
+    # A replaced document stays beside its replacement; "other" documents may be many; another
+    # application has its own.
+    ApplicationDocument.objects.filter(pk=first.pk).update(replaced_at=timezone.now())
+    assert factories.ApplicationDocumentFactory(assessment=assessment, kind="ktp").pk
+    factories.ApplicationDocumentFactory(assessment=assessment, kind="lainnya")
+    assert factories.ApplicationDocumentFactory(assessment=assessment, kind="lainnya").pk
+    assert factories.ApplicationDocumentFactory(kind="ktp").pk
+
+
+def test_a_checked_document_records_whether_it_is_present(admin_user):
+    document = factories.ApplicationDocumentFactory()
+    rows = ApplicationDocument.objects.filter(pk=document.pk)
+    with refused("document_checked_has_result"):
+        rows.update(checked_at=timezone.now(), checked_by=admin_user)
+    rows.update(checked_at=timezone.now(), checked_by=admin_user, present=True, meets=False)
+    assert rows.get().present is True
+
+
+def test_a_document_cannot_be_empty():
+    with refused("document_not_empty"):
+        factories.ApplicationDocumentFactory(size=0)
+    assert factories.ApplicationDocumentFactory(size=1).pk
+
+
+def test_an_evidence_request_says_what_is_missing():
+    with refused("evidence_request_what"):
+        factories.EvidenceRequestFactory(what="")
+    assert factories.EvidenceRequestFactory(what="Sertifikat pelatihan K3").pk
+
+
+def test_evidence_needs_a_title():
+    with refused("evidence_title_not_blank"):
+        factories.EvidenceFactory(title="")
+    assert factories.EvidenceFactory(title="Foto hasil kerja").pk
+
+
+def test_evidence_cannot_be_empty():
+    with refused("evidence_not_empty"):
+        factories.EvidenceFactory(size=0)
+    assert factories.EvidenceFactory(size=1).pk
+
+
+def test_evidence_cannot_supersede_itself():
+    older = factories.EvidenceFactory()
+    rows = Evidence.objects.filter(pk=older.pk)
+    with refused("evidence_not_superseded_by_itself"):
+        rows.update(superseded_by=older.pk)
+    newer = factories.EvidenceFactory(assessment=older.assessment)
+    rows.update(superseded_by=newer.pk)
+    assert rows.get().superseded_by == newer
+
+
+def _first_element(assessment):
+    from schemes.models import Element
+
+    return Element.objects.filter(
+        unit__scheme_units__group__version=assessment.scheme_version_id
+    ).first()
+
+
+def test_an_element_is_answered_once_per_assessment(candidate):
+    assessment = factories.AssessmentFactory(candidate=candidate)
+    element = _first_element(assessment)
+    SelfAssessment.objects.create(assessment=assessment, element=element, answer="K")
+    with refused("self_assessment_once_per_element"):
+        SelfAssessment.objects.create(assessment=assessment, element=element, answer="BK")
+    other = factories.AssessmentFactory(scheme_version=assessment.scheme_version)
+    assert SelfAssessment.objects.create(assessment=other, element=element, answer="BK").pk
+
+
+def test_a_self_assessment_answer_is_k_or_bk(candidate):
+    assessment = factories.AssessmentFactory(candidate=candidate)
+    element = _first_element(assessment)
+    for bad in ["", "X", "k"]:
+        with refused("self_assessment_answer_valid"):
+            SelfAssessment.objects.create(assessment=assessment, element=element, answer=bad)
+    assert SelfAssessment.objects.create(assessment=assessment, element=element, answer="K").pk

@@ -1,0 +1,162 @@
+"""HTML to PDF with WeasyPrint, fetching nothing that the project does not ship.
+
+Two layers keep user text from reaching the network or the file system:
+
+1. Templates are rendered with autoescaping on and never mark user text safe, so a name or a note
+   containing ``<img src=...>`` or ``url(...)`` stays text.
+2. Whatever the HTML says, ``SafeURLFetcher`` only opens ``data:`` URLs and ``file:`` URLs of
+   regular files under the project's ``static/`` and ``templates/`` folders (symlinks resolved
+   first); every other URL (http, https, ftp, file elsewhere, a file URL with a host) raises.
+
+Documents are always rendered in Indonesian (they are Indonesian official forms), in the time
+zone the context builder names (the TUK's), with the fonts shipped under static/fonts.
+"""
+
+import functools
+import logging
+import mimetypes
+import time
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.template import Context, Engine
+from django.template.backends.django import get_installed_libraries
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+# WeasyPrint reports every layout step at INFO: too chatty for a worker's log. Set before the
+# import (which already parses its user-agent stylesheets); an explicit LOGGING entry wins.
+if logging.getLogger("weasyprint.progress").level == logging.NOTSET:
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+from weasyprint import HTML  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+DOCUMENT_LANGUAGE = "id"
+
+
+def allowed_roots() -> list[Path]:
+    """The folders whose files a PDF may load (fonts, CSS, images of our own templates)."""
+    base = Path(settings.BASE_DIR)
+    return [(base / "static").resolve(), (base / "templates").resolve()]
+
+
+def static_base_url() -> str:
+    """Relative URLs in PDF templates (``fonts/...``, ``css/...``) resolve inside static/."""
+    return (Path(settings.BASE_DIR) / "static").resolve().as_uri() + "/"
+
+
+class RefusedURL(ValueError):
+    """A PDF tried to load something outside what the project ships."""
+
+
+class SafeURLFetcher(URLFetcher):
+    """WeasyPrint's fetcher limited to ``data:`` and project ``file:`` URLs.
+
+    ``refused`` keeps every URL it refused, for logging and for the tests that prove user text
+    cannot make a render fetch anything.
+    """
+
+    def __init__(self, roots: list[Path] | None = None) -> None:
+        # Only the data: handler of the parent is ever reached (allowed_protocols), and
+        # redirects are off: nothing here can end up speaking HTTP.
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+        self.roots = roots if roots is not None else allowed_roots()
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        try:
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                return self._file(url)
+            raise RefusedURL(f"PDF rendering may not fetch {url[:200]!r}")
+        except RefusedURL:
+            self.refused.append(url)
+            logger.warning("PDF render refused to fetch %r", url[:200])
+            raise
+
+    def _file(self, url: str) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            raise RefusedURL(f"PDF rendering may not fetch {url[:200]!r}")
+        path = Path(unquote(parts.path)).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots) or not path.is_file():
+            raise RefusedURL(f"PDF rendering may not fetch {url[:200]!r}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+
+@functools.cache
+def pdf_engine() -> Engine:
+    """The project's template folders and libraries, autoescaping on, plus the PDF filters
+    (assessments.pdf.filters) as builtins. Separate from the web engine so that PDF templates
+    never see request context processors."""
+    options = settings.TEMPLATES[0]
+    return Engine(
+        dirs=[str(d) for d in options.get("DIRS", [])],
+        app_dirs=True,
+        autoescape=True,
+        libraries=get_installed_libraries(),
+        builtins=["assessments.pdf.filters"],
+        debug=False,
+        string_if_invalid="",
+    )
+
+
+def _css_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def page_counter_css() -> str:
+    """The CSS ``content`` value printing "Halaman X dari Y" from the translated msgid.
+
+    The translation is text from our own catalogue, still escaped for a CSS string."""
+    marker_n, marker_t = "\x00N\x00", "\x00T\x00"
+    label = _("Page %(number)s of %(total)s") % {"number": marker_n, "total": marker_t}
+    css = '"' + _css_string(label) + '"'
+    css = css.replace(marker_n, '" counter(page) "').replace(marker_t, '" counter(pages) "')
+    return mark_safe(css)  # noqa: S308 - built from escaped catalogue text, no user input
+
+
+@dataclass
+class RenderResult:
+    pdf: bytes
+    pages: int
+    seconds: float
+    refused: list[str]
+
+
+def render_html(template_name: str, context: dict) -> str:
+    """The document's HTML, rendered in Indonesian in the context's ``time_zone``."""
+    zone = zoneinfo.ZoneInfo(context.get("time_zone") or settings.TIME_ZONE)
+    with translation.override(DOCUMENT_LANGUAGE), timezone.override(zone):
+        full = {**context, "page_counter": page_counter_css()}
+        return pdf_engine().get_template(template_name).render(Context(full))
+
+
+def render_pdf(template_name: str, context: dict) -> RenderResult:
+    """Render ``template_name`` with ``context`` to PDF bytes (A4; see templates/pdf/base.html)."""
+    started = time.perf_counter()
+    html = render_html(template_name, context)
+    fetcher = SafeURLFetcher()
+    document = HTML(string=html, base_url=static_base_url(), url_fetcher=fetcher).render(
+        font_config=FontConfiguration()
+    )
+    pdf = document.write_pdf()
+    return RenderResult(
+        pdf=pdf,
+        pages=len(document.pages),
+        seconds=time.perf_counter() - started,
+        refused=list(fetcher.refused),
+    )

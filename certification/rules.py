@@ -1,0 +1,199 @@
+"""Who may do what in the certification layer: the single source of truth for pages and services.
+
+Two kinds of rules live here:
+- role permissions (django-rules), checked by pages before any lookup (403 for other roles);
+- *involvement* rules (ISO/IEC 17024 impartiality): the person who decides on a candidate's
+  certification, or reviews their appeal, must not have been involved with that candidate. These
+  return the reason as a sentence (or None), so that the page and the service refuse with the
+  same words.
+"""
+
+from collections.abc import Callable
+
+import rules
+from django.apps import apps
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from assessments.models import Assessment, ImpartialityDeclaration
+
+
+@rules.predicate
+def is_lsp_admin(user) -> bool:
+    return bool(getattr(user, "is_lsp_admin", False))
+
+
+@rules.predicate
+def is_decision_maker(user) -> bool:
+    return bool(getattr(user, "is_decision_maker", False))
+
+
+@rules.predicate
+def is_lsp_head(user) -> bool:
+    return bool(getattr(user, "is_lsp_head", False))
+
+
+@rules.predicate
+def is_holder(user, certificate) -> bool:
+    return certificate is not None and certificate.holder_id == user.pk
+
+
+@rules.predicate
+def is_appeal_reviewer(user, appeal) -> bool:
+    return appeal is not None and appeal.reviewer_id == user.pk
+
+
+@rules.predicate
+def is_complaint_handler(user, complaint) -> bool:
+    return complaint is not None and complaint.handler_id == user.pk
+
+
+# The pleno: the queue of reported assessments and the decision itself.
+rules.add_perm("certification.decide", is_decision_maker)
+# The decision log, decision letters (SK) and the certificate register: the LSP's staff.
+rules.add_perm("certification.view_decision_log", is_decision_maker | is_lsp_admin | is_lsp_head)
+rules.add_perm("certification.prepare_decision_letter", is_decision_maker | is_lsp_admin)
+rules.add_perm("certification.view_certificates", is_decision_maker | is_lsp_admin | is_lsp_head)
+rules.add_perm(
+    "certification.view_certificate",
+    is_holder | is_decision_maker | is_lsp_admin | is_lsp_head,
+)
+# Issuing and recording BNSP's numbers is administration; suspending, restoring and withdrawing
+# are certification decisions (the committee or the head of the LSP).
+rules.add_perm("certification.issue_certificate", is_lsp_admin)
+rules.add_perm("certification.record_bnsp_numbers", is_lsp_admin)
+rules.add_perm("certification.change_certificate_state", is_decision_maker | is_lsp_head)
+# Appeals and complaints: admins assign, the assigned person rules or answers.
+rules.add_perm("certification.manage_appeals", is_lsp_admin)
+rules.add_perm("certification.view_appeal", is_lsp_admin | is_appeal_reviewer)
+rules.add_perm("certification.rule_appeal", is_appeal_reviewer)
+rules.add_perm("certification.manage_complaints", is_lsp_admin)
+rules.add_perm("certification.view_complaint", is_lsp_admin | is_complaint_handler)
+rules.add_perm("certification.answer_complaint", is_complaint_handler)
+
+
+def can(user, perm: str, obj=None) -> bool:
+    """The rule itself, by role, without Django's shortcut that lets a superuser do anything:
+    separation of duties holds for superusers too (they fix raw data in the Django admin)."""
+    return bool(user.is_authenticated and user.is_active and rules.has_perm(perm, user, obj))
+
+
+# --- involvement -------------------------------------------------------------------------------
+
+InvolvementCheck = Callable[[object, Assessment], str | None]
+_involvement_checks: list[InvolvementCheck] = []
+
+# Where the admin console records an override of a declared conflict (issue 6, administration).
+# Any row of such a model for the assessment makes every user it points at (the admin who asked
+# for the override, the one who approved it) "involved". The first of these that exists counts.
+OVERRIDE_MODELS = (
+    "certification.AssignmentOverride",
+    "assessments.AssignmentOverride",
+    "assessments.ConflictOverride",
+)
+
+
+def register_involvement_check(check: InvolvementCheck) -> InvolvementCheck:
+    """Add a rule that can declare a user involved with an assessment (returns the reason).
+
+    The hook for records this layer does not know yet; usable as a decorator."""
+    _involvement_checks.append(check)
+    return check
+
+
+def override_user_ids(assessment: Assessment) -> set[int]:
+    """Users named on an assignment-override record for ``assessment`` (empty until the admin
+    console adds one of OVERRIDE_MODELS: a model with an ``assessment`` foreign key)."""
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    for label in OVERRIDE_MODELS:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        user_fields = [
+            field.name
+            for field in model._meta.concrete_fields
+            if field.is_relation and field.related_model is user_model
+        ]
+        if not user_fields or "assessment" not in {f.name for f in model._meta.fields}:
+            continue
+        ids: set[int] = set()
+        for row in model.objects.filter(assessment=assessment).values_list(*user_fields):
+            ids.update(pk for pk in row if pk is not None)
+        return ids
+    return set()
+
+
+def involvement_refusal(user, assessment: Assessment, *, you: bool = True) -> str | None:
+    """Why ``user`` counts as involved with the candidate of ``assessment`` (or None).
+
+    Involved: the candidate themselves; anyone who has been an assessor of this candidate (in
+    any assessment); anyone who declared a relationship with them (family, employer, trainer...);
+    an admin named on an override of a conflicted assignment for this assessment; and whatever
+    a registered check says. ``you`` words the reason for the user themselves ("You have
+    been..."), otherwise for someone else being chosen ("They have been...")."""
+    if user.pk == assessment.candidate_id:
+        return _("Nobody takes part in decisions on their own certification.")
+    if (
+        assessment.assessor_id == user.pk
+        or Assessment.objects.filter(candidate_id=assessment.candidate_id, assessor=user).exists()
+    ):
+        return (
+            _("You have been an assessor of this candidate.")
+            if you
+            else _("They have been an assessor of this candidate.")
+        )
+    declared = ImpartialityDeclaration.objects.filter(
+        assessor=user, assessment__candidate_id=assessment.candidate_id
+    ).exclude(relationship=ImpartialityDeclaration.Relationship.NONE)
+    if declared.exists():
+        return (
+            _("You declared a relationship with this candidate.")
+            if you
+            else _("They declared a relationship with this candidate.")
+        )
+    if user.pk in override_user_ids(assessment):
+        return (
+            _("You took part in overriding a conflict for this candidate's assessment.")
+            if you
+            else _("They took part in overriding a conflict for this candidate's assessment.")
+        )
+    for check in _involvement_checks:
+        reason = check(user, assessment)
+        if reason:
+            return reason
+    return None
+
+
+def decision_refusal(user, assessment: Assessment) -> str | None:
+    """Why ``user`` may not take the certification decision on ``assessment`` (or None)."""
+    if not getattr(user, "is_decision_maker", False):
+        return _("Only a member of the decision committee can decide on certification.")
+    return involvement_refusal(user, assessment)
+
+
+def reviewer_refusal(user, appeal, *, you: bool = True) -> str | None:
+    """Why ``user`` may not review ``appeal`` (or None): an LSP admin (the reviewer opens the
+    reassessment when the appeal is upheld) not involved with the candidate and not the one who
+    took the decision appealed against."""
+    if not user.is_active or not getattr(user, "is_lsp_admin", False):
+        return _("The reviewer must be an active LSP admin.")
+    assessment = appeal.assessment
+    if user.pk in decider_ids(assessment):
+        return _("The person who took the decision cannot review the appeal against it.")
+    return involvement_refusal(user, assessment, you=you)
+
+
+def decider_ids(assessment: Assessment) -> set[int]:
+    """Who took the certification decision on ``assessment``: the decision record's author and,
+    for records decided before decisions were recorded, whoever moved it to "decided"."""
+    ids = set(
+        Assessment.history.filter(id=assessment.pk, state=Assessment.State.DECIDED)
+        .exclude(history_user__isnull=True)
+        .order_by("history_date", "history_id")  # the transition itself, not later saves
+        .values_list("history_user_id", flat=True)[:1]
+    )
+    decision = getattr(assessment, "certification_decision", None)
+    if decision is not None:
+        ids.add(decision.decided_by_id)
+    return ids

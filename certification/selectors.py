@@ -1,0 +1,430 @@
+"""Reads for the certification pages: each a fixed number of queries whatever the size of the
+scheme or the record, and scoped so that a page never loads what its user may not see."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from assessments.models import (
+    Assessment,
+    AssessorFeedback,
+    CandidateFeedback,
+    ConsentTerms,
+    Evidence,
+    ImpartialityDeclaration,
+    Instrument,
+    Observation,
+    PreparationRecord,
+    QuestionRecord,
+    SelfAssessment,
+    ThirdPartyVerification,
+    UnitDecision,
+    UnitPlan,
+)
+from assessments.selectors import current_documents, scheme_structure, state_timeline
+from assessments.services import AK07_CHARACTERISTICS, THIRD_PARTY_QUESTIONS
+from certification.models import (
+    Appeal,
+    Certificate,
+    CertificateStatusChange,
+    CertificationDecision,
+    Complaint,
+)
+from schemes.models import Criterion, SchemeUnit, Unit
+
+S = Assessment.State
+
+
+# --- the pleno ---------------------------------------------------------------------------------
+
+
+def _unit_count() -> Subquery:
+    units = (
+        SchemeUnit.objects.filter(group__version_id=OuterRef("scheme_version_id"))
+        .order_by()
+        .values("group__version_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(units), 0)
+
+
+def decision_queue(user) -> QuerySet[Assessment]:
+    """Reported assessments waiting for the pleno, oldest report first, each with its K/BK unit
+    counts and whether ``user`` assessed this candidate (they may not decide on them)."""
+    assessed = Assessment.objects.filter(candidate_id=OuterRef("candidate_id"), assessor=user)
+    declared = ImpartialityDeclaration.objects.filter(
+        assessor=user, assessment__candidate_id=OuterRef("candidate_id")
+    ).exclude(relationship=ImpartialityDeclaration.Relationship.NONE)
+    return (
+        Assessment.objects.filter(state=S.REPORTED)
+        .select_related("candidate", "scheme_version__scheme", "event__tuk", "assessor")
+        .annotate(
+            unit_count=_unit_count(),
+            k_count=Count("unit_decisions", filter=Q(unit_decisions__outcome="K"), distinct=True),
+            bk_count=Count("unit_decisions", filter=Q(unit_decisions__outcome="BK"), distinct=True),
+            involved=Exists(assessed) | Exists(declared) | Q(candidate=user),
+        )
+        .order_by("reported_at", "pk")
+    )
+
+
+def decision_assessment(pk: int) -> Assessment:
+    """The assessment shown on the decision page (reported or decided), or 404."""
+    qs = Assessment.objects.select_related(
+        "candidate__candidate_profile",
+        "scheme_version__scheme",
+        "event__tuk",
+        "assessor__assessor_profile",
+        "previous__scheme_version__scheme",
+        "certification_decision__decided_by",
+        "certification_decision__letter",
+    )
+    try:
+        return qs.get(pk=pk, state__in=[S.REPORTED, S.DECIDED])
+    except Assessment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@dataclass
+class KUKRow:
+    criterion: Criterion
+    observation: Observation | None
+    evidence: list[Evidence] = field(default_factory=list)  # current, rated VATM, supporting it
+
+    @property
+    def covered(self) -> bool:
+        observed = self.observation.achieved if self.observation else None
+        return observed is True or (observed is None and bool(self.evidence))
+
+
+def decision_record(assessment: Assessment) -> dict:
+    """The whole record for the decision page, read-only: FR.APL.01 documents, FR.APL.02 answers,
+    the plan (FR.MAPA.01, AK.07), observations per KUK (FR.IA.01), questions (IA.03/07/09),
+    evidence reviews (IA.08), IA.10, K/BK per unit (FR.AK.02) and feedback (assessor's and
+    FR.AK.03). About twenty queries, the same for a scheme of 2 units or 20."""
+    structure = scheme_structure(assessment.scheme_version_id)
+    documents = list(current_documents(assessment).select_related("checked_by"))
+    evidence = list(
+        assessment.evidence.select_related("review__reviewed_by")
+        .prefetch_related(
+            Prefetch("review__criteria", queryset=Criterion.objects.only("id", "number"))
+        )
+        .order_by("uploaded_at", "pk")
+    )
+    answers = {
+        answer.element_id: answer
+        for answer in SelfAssessment.objects.filter(assessment=assessment).prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.only("id", "title"))
+        )
+    }
+    preparation = PreparationRecord.objects.filter(assessment=assessment).first()
+    plans = {plan.unit_id: plan for plan in UnitPlan.objects.filter(assessment=assessment)}
+    observations = {o.criterion_id: o for o in Observation.objects.filter(assessment=assessment)}
+    questions: dict[int, list[QuestionRecord]] = {}
+    for question in QuestionRecord.objects.filter(assessment=assessment).order_by(
+        "recorded_at", "pk"
+    ):
+        questions.setdefault(question.unit_id, []).append(question)
+    unit_decisions = {
+        d.unit_id: d
+        for d in UnitDecision.objects.filter(assessment=assessment).select_related("decided_by")
+    }
+    feedback = {f.unit_id: f for f in AssessorFeedback.objects.filter(assessment=assessment)}
+    candidate_feedback = CandidateFeedback.objects.filter(assessment=assessment).first()
+    consent = ConsentTerms.objects.filter(assessment=assessment).first()
+    third_party = list(
+        ThirdPartyVerification.objects.filter(assessment=assessment).order_by("recorded_at")
+    )
+    declarations = list(
+        ImpartialityDeclaration.objects.filter(assessment=assessment).select_related("assessor")
+    )
+
+    # Which current evidence, rated valid, authentic, current and sufficient, supports each KUK.
+    supporting: dict[int, list[Evidence]] = {}
+    for item in evidence:
+        review = getattr(item, "review", None)
+        if review is None or not item.is_current or not review.meets_vatm:
+            continue
+        for criterion in review.criteria.all():
+            supporting.setdefault(criterion.pk, []).append(item)
+
+    units = []
+    for scheme_unit in structure:
+        unit = scheme_unit.unit
+        elements = []
+        for element in unit.elements.all():
+            answer = answers.get(element.pk)
+            elements.append(
+                {
+                    "element": element,
+                    "answer": answer,
+                    "kuk": [
+                        KUKRow(c, observations.get(c.pk), supporting.get(c.pk, []))
+                        for c in element.criteria.all()
+                    ],
+                }
+            )
+        units.append(
+            {
+                "scheme_unit": scheme_unit,
+                "unit": unit,
+                "elements": elements,
+                "plan": plans.get(unit.pk),
+                "questions": questions.get(unit.pk, []),
+                "decision": unit_decisions.get(unit.pk),
+                "feedback": feedback.get(unit.pk),
+            }
+        )
+    for row in units:
+        plan, decision = row["plan"], row["decision"]
+        row["plan_labels"] = _labels(plan.evidence_types, UnitPlan.EvidenceType) if plan else []
+        row["instrument_labels"] = _labels(plan.instruments, Instrument) if plan else []
+        row["source_labels"] = _labels(decision.sources, UnitDecision.Source) if decision else []
+    adjustments = (preparation.adjustments or {}) if preparation else {}
+    outcomes = [u["decision"].outcome if u["decision"] else None for u in units]
+    return {
+        "adjustments": [
+            {"label": label, **adjustments[key]}
+            for key, label in AK07_CHARACTERISTICS.items()
+            if adjustments.get(key, {}).get("needed")
+        ],
+        "third_party_rows": [
+            {
+                "record": record,
+                "answers": [
+                    (label, record.answers.get(key)) for key, label in THIRD_PARTY_QUESTIONS.items()
+                ],
+            }
+            for record in third_party
+        ],
+        "potensi_label": (
+            PreparationRecord.Potensi(preparation.potensi).label
+            if preparation and preparation.potensi
+            else ""
+        ),
+        "profile": getattr(assessment.candidate, "candidate_profile", None),
+        "documents": documents,
+        "evidence": evidence,
+        "preparation": preparation,
+        "consent": consent,
+        "declarations": declarations,
+        "third_party": third_party,
+        "candidate_feedback": candidate_feedback,
+        "units": units,
+        "recommendation": "K" if outcomes and all(o == "K" for o in outcomes) else "BK",
+        "k_count": sum(o == "K" for o in outcomes),
+        "bk_count": sum(o == "BK" for o in outcomes),
+        "undecided_count": sum(o is None for o in outcomes),
+        "timeline": state_timeline(assessment),
+    }
+
+
+def _labels(values, choices) -> list[str]:
+    return [str(choices(v).label) if v in choices.values else str(v) for v in values or []]
+
+
+def decision_log() -> QuerySet[CertificationDecision]:
+    """Every decision, newest first, with what the log and its export show (one query)."""
+    return CertificationDecision.objects.select_related(
+        "assessment__candidate",
+        "scheme_version__scheme",
+        "decided_by",
+        "letter",
+        "certificate",
+    ).order_by("-decided_at", "-pk")
+
+
+# --- certificates ------------------------------------------------------------------------------
+
+
+def certificate_list() -> QuerySet[Certificate]:
+    return Certificate.objects.select_related("scheme_version__scheme", "holder").order_by(
+        "-issued_on", "-sequence"
+    )
+
+
+def certificate_detail(pk: int) -> Certificate:
+    """A certificate with its scope and decision, or 404 (the page checks who may see it)."""
+    qs = Certificate.objects.select_related(
+        "scheme_version__scheme",
+        "holder",
+        "issued_by",
+        "decision__decided_by",
+        "decision__letter",
+        "decision__assessment",
+    ).prefetch_related(
+        "units",
+        Prefetch(
+            "status_changes",
+            queryset=CertificateStatusChange.objects.select_related("decided_by", "complaint"),
+        ),
+    )
+    try:
+        return qs.get(pk=pk)
+    except Certificate.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def awaiting_certificate() -> QuerySet[CertificationDecision]:
+    """Decisions to certify whose certificate is not issued yet, oldest first."""
+    return (
+        CertificationDecision.objects.filter(
+            outcome=CertificationDecision.Outcome.CERTIFIED, certificate__isnull=True
+        )
+        .select_related("assessment__candidate", "scheme_version__scheme")
+        .order_by("decided_at", "pk")
+    )
+
+
+# --- public verification -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicCertificate:
+    """The only facts the public verification pages may show: no account, no NIK, no email, no
+    phone, no birth date; the template gets this, never the model."""
+
+    number: str
+    holder_name: str
+    scheme_number: str
+    scheme_title: str
+    units: tuple[tuple[str, str], ...]
+    issued_on: object
+    valid_until: object
+    state: str
+    state_label: str
+    state_changed_at: object
+    is_valid: bool
+    token: str
+
+
+def _public(certificate: Certificate) -> PublicCertificate:
+    version = certificate.scheme_version
+    return PublicCertificate(
+        number=certificate.number,
+        holder_name=certificate.holder_name,
+        scheme_number=version.scheme.number,
+        scheme_title=version.title,
+        units=tuple((u.code, u.title) for u in certificate.units.all()),
+        issued_on=certificate.issued_on,
+        valid_until=certificate.valid_until,
+        state=certificate.state,
+        state_label=str(certificate.get_state_display()),
+        state_changed_at=certificate.state_changed_at,
+        is_valid=certificate.is_valid,
+        token=certificate.token,
+    )
+
+
+def _public_qs() -> QuerySet[Certificate]:
+    return Certificate.objects.select_related("scheme_version__scheme").prefetch_related(
+        Prefetch("units", queryset=Unit.objects.order_by("code"))
+    )
+
+
+def public_certificate(token: str) -> PublicCertificate:
+    """The certificate behind a verification token, or 404."""
+    certificate = _public_qs().filter(token=token).first() if token else None
+    if certificate is None:
+        raise Http404
+    return _public(certificate)
+
+
+def normalise(text: str) -> str:
+    """For matching what people type: case-insensitive, runs of spaces as one."""
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def public_certificate_search(number: str, name: str) -> PublicCertificate | None:
+    """The certificate whose number AND holder's name both match (case-insensitive, spaces
+    normalised), or None: a number alone never reveals whose certificate it is."""
+    number, name = normalise(number), normalise(name)
+    if not number or not name:
+        return None
+    for certificate in _public_qs().filter(number__iexact=number):
+        if normalise(certificate.holder_name) == name:
+            return _public(certificate)
+    return None
+
+
+# --- appeals and complaints --------------------------------------------------------------------
+
+
+def appeal_list(user) -> QuerySet[Appeal]:
+    """LSP admins see every appeal; anyone else the appeals they review."""
+    qs = Appeal.objects.select_related(
+        "assessment__candidate", "assessment__scheme_version__scheme", "reviewer"
+    ).order_by("status", "decide_by", "-filed_at")
+    return qs if user.is_lsp_admin else qs.filter(reviewer=user)
+
+
+def appeal_detail(user, pk: int) -> Appeal:
+    """An appeal the user may see (LSP admin or its reviewer), else 404."""
+    qs = (
+        appeal_list(user)
+        .select_related(
+            "assessment__assessor",
+            "assessment__event__tuk",
+            "assessment__certification_decision__decided_by",
+            "reassessment",
+            "assigned_by",
+            "filed_by",
+        )
+        .prefetch_related("units")
+    )
+    try:
+        return qs.get(pk=pk)
+    except Appeal.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def complaint_list(user) -> QuerySet[Complaint]:
+    qs = Complaint.objects.select_related("handler", "certificate").order_by(
+        "status", "-received_at"
+    )
+    return qs if user.is_lsp_admin else qs.filter(handler=user)
+
+
+def complaint_detail(user, pk: int) -> Complaint:
+    qs = (
+        complaint_list(user)
+        .select_related(
+            "certificate__scheme_version__scheme",
+            "certificate__decision__assessment",
+            "filed_by",
+            "assigned_by",
+            "answered_by",
+        )
+        .prefetch_related("status_changes__decided_by")
+    )
+    try:
+        return qs.get(pk=pk)
+    except Complaint.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def verification_url(token: str) -> str:
+    """The absolute address of a certificate's public page (printed as a QR code)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    return settings.KOMPETEN_BASE_URL.rstrip("/") + reverse("certificate_verify", args=[token])
+
+
+def verification_qr_png(token: str, *, box_size: int = 8) -> bytes:
+    """A PNG QR code of the verification address (for the page and the certificate PDF)."""
+    import io
+
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=2)
+    code.add_data(verification_url(token))
+    code.make(fit=True)
+    buffer = io.BytesIO()
+    code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
+    return buffer.getvalue()
