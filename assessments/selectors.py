@@ -31,7 +31,18 @@ def viewable_assessment(user, pk: int) -> Assessment:
         "scheme_version__scheme", "event__tuk", "assessor", "candidate"
     )
     if not (user.is_lsp_admin or user.is_decision_maker):
-        qs = qs.filter(Q(candidate=user) | Q(assessor=user, assessor__is_assessor=True))
+        from assessments.models import ImpartialityDeclaration
+
+        # An assessor who declared a conflict with this candidate sees nothing of them.
+        conflicted = (
+            ImpartialityDeclaration.objects.filter(assessor=user)
+            .exclude(relationship=ImpartialityDeclaration.Relationship.NONE)
+            .values("assessment_id")
+        )
+        qs = qs.filter(
+            Q(candidate=user)
+            | (Q(assessor=user, assessor__is_assessor=True) & ~Q(pk__in=conflicted))
+        )
     try:
         return qs.get(pk=pk)
     except Assessment.DoesNotExist as exc:

@@ -8,7 +8,7 @@ The navbar (owned by the UI) shows the count with one line::
 
 from django import template
 
-from assessments.models import Assessment, Notification
+from assessments.models import Assessment
 
 register = template.Library()
 
@@ -42,11 +42,10 @@ def state_badge(state: str) -> str:
 
 @register.inclusion_tag("assessments/progress/partials/notification_nav.html", takes_context=True)
 def notifications_nav_item(context) -> dict:
-    """A navbar item linking to the notifications with the unread count (one query; nothing
-    for anonymous visitors)."""
+    """A navbar item linking to the notifications. The unread count is fetched by htmx after
+    the page loads, so that no page pays a query for it (nothing for anonymous visitors)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"show": False}
-    unread = Notification.objects.filter(recipient=user).unread().count()
-    return {"show": True, "unread_count": unread, "request": request}
+    return {"show": True, "request": request}

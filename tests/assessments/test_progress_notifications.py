@@ -175,11 +175,16 @@ def _render_nav(user) -> str:
     return template.render(Context({"request": request}))
 
 
-def test_the_navbar_item_shows_the_unread_count(candidate):
+def test_the_navbar_item_loads_the_unread_count_after_the_page(candidate, client):
     _note(candidate, "Satu")
     html = _render_nav(candidate)
     assert reverse("assessments:notifications") in html
-    assert 'data-unread-count="1"' in html
+    # The count comes from the badge endpoint (hx-trigger="load"), not from the page's queries.
+    assert reverse("assessments:notification_badge") in html
+    assert 'hx-trigger="load' in html
+    client.force_login(candidate)
+    badge = client.get(reverse("assessments:notification_badge"))
+    assert 'data-unread-count="1"' in badge.content.decode()
 
 
 def test_the_navbar_item_is_empty_for_anonymous_visitors():
