@@ -524,3 +524,68 @@ def event_matrix(event, assessments: list[Assessment]) -> tuple[list[SchemeUnit]
             }
         )
     return units, rows
+
+
+# --- admin console (issue 6): Surat Tugas and daftar hadir of one event --------------------------
+
+
+def event_documents_context(event) -> dict:
+    """The data of an event's Surat Tugas (per assessor: name, MET number, and the candidates
+    placed with them) and daftar hadir (every placed candidate with attended_at), in a fixed
+    number of queries. The PDF helper renders it; the admin's event page shows it."""
+    from assessments.models import AssessmentEvent, AssessorProfile, EventAssessor
+
+    event = AssessmentEvent.objects.select_related("tuk", "scheme_version__scheme").get(
+        pk=event.pk
+    )
+    candidates = list(
+        Assessment.objects.filter(event=event)
+        .exclude(state=Assessment.State.WITHDRAWN)
+        .select_related("candidate__candidate_profile", "assessor")
+        .order_by("candidate__full_name", "pk")
+    )
+    assignments = list(
+        EventAssessor.objects.filter(event=event)
+        .select_related("assessor", "assigned_by")
+        .order_by("assessor__full_name", "pk")
+    )
+    profiles = {
+        p.user_id: p
+        for p in AssessorProfile.objects.filter(user_id__in=[a.assessor_id for a in assignments])
+    }
+    assessors = [
+        {
+            "user": a.assessor,
+            "name": a.assessor.full_name or a.assessor.email,
+            "met_number": getattr(profiles.get(a.assessor_id), "met_number", ""),
+            "licence_valid_until": getattr(profiles.get(a.assessor_id), "licence_valid_until",
+                                           None),
+            "assigned_by": a.assigned_by,
+            "assigned_at": a.assigned_at,
+            "candidates": [c for c in candidates if c.assessor_id == a.assessor_id],
+        }
+        for a in assignments
+    ]
+    return {
+        "event": event,
+        "scheme": event.scheme_version.scheme,
+        "scheme_version": event.scheme_version,
+        "tuk": event.tuk,
+        "starts_at": event.local_starts_at,
+        "ends_at": event.local_ends_at,
+        "zone": event.tuk.zone_label,
+        "assessors": assessors,
+        "attendance": [
+            {
+                "number": index,
+                "assessment": a,
+                "candidate": a.candidate,
+                "name": a.candidate.full_name or a.candidate.email,
+                "institution": getattr(getattr(a.candidate, "candidate_profile", None),
+                                       "institution", ""),
+                "assessor": a.assessor,
+                "attended_at": a.attended_at,
+            }
+            for index, a in enumerate(candidates, start=1)
+        ],
+    }

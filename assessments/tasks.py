@@ -32,3 +32,15 @@ def send_notification_email(self, notification_id: int) -> None:
 # Generated documents: the render task lives in its own module; importing it here registers it
 # with workers, which discover assessments.tasks.
 from assessments.tasks_pdf import render_document  # noqa: E402, F401
+
+
+# --- admin console (issue 6): licence expiry warnings ------------------------------------------
+
+
+@shared_task
+def warn_expiring_licences() -> int:
+    """Daily: warn assessors and LSP admins 90, 30 and 7 days before a licence ends (the
+    service marks each warning as sent, so a second run the same day sends nothing)."""
+    from assessments.services.admin import licence_warnings_send
+
+    return licence_warnings_send()

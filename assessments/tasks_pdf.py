@@ -30,11 +30,12 @@ def render_document(self, request_id: str) -> str:
 
     A transient error puts the request back to queued and retries with backoff (failed after
     the last retry); any other error is permanent: the request is failed with the reason, and
-    the traceback is logged."""
+    the traceback is logged. Run eagerly (development without a broker) there is no worker to
+    come back later, so a transient error fails the request at once: the page offers a retry."""
     try:
         return services.render_request_run(request_id=request_id)
     except TRANSIENT_ERRORS as exc:
-        final = self.request.retries >= self.max_retries
+        final = bool(self.request.is_eager) or self.request.retries >= self.max_retries
         logger.warning(
             "Render %s: transient error (attempt %s): %s",
             request_id,
@@ -45,7 +46,9 @@ def render_document(self, request_id: str) -> str:
             request_id=request_id, error=services.describe_error(exc), final=final
         )
         if final:
-            logger.exception("Render %s failed after %s retries", request_id, self.max_retries)
+            logger.exception(
+                "Render %s failed after %s attempts", request_id, self.request.retries + 1
+            )
             return "failed"
         raise
     except Exception as exc:

@@ -1,4 +1,5 @@
 from assessments.views import (
+    admin_console,
     assessor_decide,
     assessor_home,
     assessor_observe,
@@ -19,4 +20,5 @@ urlpatterns = [
     *assessor_observe.urlpatterns,
     *assessor_decide.urlpatterns,
     *documents.urlpatterns,
+    *admin_console.urlpatterns,
 ]

@@ -296,9 +296,7 @@ def handler_refusal(user: User, complaint: Complaint) -> str | None:
     if not user.is_active or not (user.is_lsp_admin or user.is_decision_maker or user.is_lsp_head):
         return _("The handler must be an active LSP admin, decision maker or LSP head.")
     if complaint.certificate_id:
-        return rules.involvement_refusal(
-            user, complaint.certificate.decision.assessment, you=False
-        )
+        return rules.involvement_refusal(user, complaint.certificate.decision.assessment, you=False)
     return None
 
 

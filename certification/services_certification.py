@@ -86,9 +86,10 @@ def decision_make(
     assessment is reported, without a basis, and "certified" unless every unit is K. Records the
     decision (with history), moves the assessment to "decided" and notifies the candidate.
     """
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to the event.
     assessment = (
-        Assessment.objects.select_for_update()
-        .select_related("scheme_version", "event__tuk", "candidate")
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("scheme_version__scheme", "event__tuk", "candidate")
         .filter(pk=assessment_id)
         .first()
     )
@@ -316,7 +317,7 @@ def certificate_issue(*, decision_id: int, actor: User) -> Certificate:
     if not rules.can(actor, "certification.issue_certificate"):
         raise PermissionDenied(_("Only an LSP admin can issue certificates."))
     decision = (
-        CertificationDecision.objects.select_for_update()
+        CertificationDecision.objects.select_for_update(of=("self",))
         .select_related("assessment__candidate", "scheme_version__scheme")
         .filter(pk=decision_id)
         .first()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_celery_beat",
     "axes",
+    "csp",
     "schemes",
     "assessments",
     "certification",
@@ -65,6 +66,11 @@ MIDDLEWARE = [
     "certification.middleware.KompetenLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # After CSPMiddleware (sees the response first): same-origin framing where a view allows it.
+    "certification.security.SameOriginFramingMiddleware",
+    # Signed-in responses are never cached (certification/security.py).
+    "certification.security.NoStoreForAuthenticatedMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Axes must come last so that it sees the outcome of authentication.
@@ -231,9 +237,30 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, never from the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# django-csp 4: no inline script anywhere (behaviour lives in static/js through data-
+# attributes); no inline style either (htmx's indicator style is off, see base.html).
+# frame-src 'self': the assessor previews evidence PDFs of the same origin in an <object>, and
+# that one view opts into being framed (certification.security.SameOriginFramingMiddleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Load balancers and monitors probe gunicorn over plain http: answer them, not redirect.
@@ -300,3 +327,10 @@ CELERY_BEAT_SCHEDULE = {
 # PDFs: certification hands the LSP's header (name, licence, logo, per-form codes) down to the
 # assessments documents through this dotted path (assessments never imports certification).
 KOMPETEN_PDF_HEADER_PROVIDER = "certification.pdf.header_context"
+
+# Admin console (issue 6): assessor licence warnings and the candidates-per-assessor limit.
+KOMPETEN_MAX_CANDIDATES_PER_ASSESSOR = env.int("KOMPETEN_MAX_CANDIDATES_PER_ASSESSOR", default=30)
+CELERY_BEAT_SCHEDULE["warn-expiring-licences"] = {
+    "task": "assessments.tasks.warn_expiring_licences",
+    "schedule": crontab(hour=7, minute=0),
+}

@@ -90,3 +90,8 @@ urlpatterns += [
         name="complaint_suspend",
     ),
 ]
+
+# --- admin console (issue 6): dashboard, batch registration, export, question bank, schemes ---
+from certification.views import console  # noqa: E402
+
+urlpatterns += console.urlpatterns

@@ -104,3 +104,31 @@ def scheme_version_new_draft(*, scheme_id: int, actor) -> SchemeVersion:
             for su in group.scheme_units.all()
         )
     return draft
+
+
+# --- admin console (issue 6): requirements, documents, fee and validity of a draft ---------------
+
+VERSION_EDITABLE_FIELDS = ("requirements", "required_documents", "fee", "validity_years")
+
+
+@transaction.atomic
+def scheme_version_update(*, version_id: int, actor, **fields) -> SchemeVersion:
+    """Change the requirements text, required documents, fee or validity of a DRAFT version.
+
+    Only ``VERSION_EDITABLE_FIELDS`` may be given (anything else is a programming error). A
+    published or retired version is frozen: candidates applied under its terms, so the change
+    goes into a new draft instead (FrozenError, a ValidationError)."""
+    unknown = set(fields) - set(VERSION_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"scheme_version_update cannot set {sorted(unknown)}")
+    version = SchemeVersion.objects.select_for_update().select_related("scheme").get(pk=version_id)
+    version.guard_mutable()
+    if "required_documents" in fields:
+        fields["required_documents"] = sorted(set(fields["required_documents"]))
+    for name, value in fields.items():
+        setattr(version, name, value)
+    version.full_clean(exclude=["status"])
+    changed = [name for name in VERSION_EDITABLE_FIELDS if name in fields]
+    if changed:
+        _save(version, fields=changed, reason="requirements edited", actor=actor)
+    return version

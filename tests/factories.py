@@ -230,6 +230,8 @@ def assessment_in_state(state: str, **kwargs) -> Assessment:
         elif step == "schedule":
             event = AssessmentEventFactory(scheme_version=assessment.scheme_version)
             EventAssessor.objects.create(event=event, assessor=assessor, assigned_by=admin)
+            # Scheduling needs the scheme in the assessor's scope (admin console, issue 6).
+            AssessorProfile.objects.get(user=assessor).scope.add(event.scheme_version.scheme_id)
             services.assessment_schedule(assessment_id=pk, actor=admin, event=event,
                                          assessor=assessor)
         elif step in {"clear", "prepare", "start", "recommend", "report"}:
@@ -470,8 +472,9 @@ def event_with_candidates(
     event = AssessmentEventFactory(**event_kwargs)
     admin = AdminUserFactory()
     EventAssessor.objects.get_or_create(event=event, assessor=assessor, assigned_by=admin)
-    if in_scope:
-        AssessorProfile.objects.get(user=assessor).scope.add(scheme_version.scheme_id)
+    # Scheduling needs the scheme in scope (issue 6); without ``in_scope`` it is taken away
+    # again once the candidates are placed.
+    AssessorProfile.objects.get(user=assessor).scope.add(scheme_version.scheme_id)
     assessments = []
     for i, state in enumerate(states):
         institution = (institutions or [])[i] if i < len(institutions or []) else ""
@@ -498,6 +501,8 @@ def event_with_candidates(
             )
         assessment.refresh_from_db()
         assessments.append(assessment)
+    if not in_scope:
+        AssessorProfile.objects.get(user=assessor).scope.remove(scheme_version.scheme_id)
     return event, assessments
 
 

@@ -1,5 +1,6 @@
 """Assessment models, split by concern; import them from ``assessments.models``."""
 
+from assessments.models.admin import AssignmentOverride, TUKVerification
 from assessments.models.application import (
     AK03_ITEMS,
     ApplicationDocument,
@@ -62,4 +63,5 @@ __all__ = [
     "met_validator", "nik_validator", "phone_validator", "private_upload_path",
     "ArchiveImmutableError", "ArchivedDocument", "RenderBatch", "RenderRequest",
     "archive_upload_path",
+    "AssignmentOverride", "TUKVerification",
 ]

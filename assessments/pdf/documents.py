@@ -80,7 +80,7 @@ def _units(structure: list) -> list:
     return [unit for group in structure for unit in group["units"]]
 
 
-# --- FR.APL.01 Permohonan Sertifikasi Kompetensi ---------------------------------------------------
+# --- FR.APL.01 Permohonan Sertifikasi Kompetensi --------------------------------------------------
 
 
 def _apl01_decision(assessment: Assessment) -> dict:
@@ -165,7 +165,7 @@ def build_apl01(assessment: Assessment) -> dict:
     return context
 
 
-# --- FR.APL.02 Asesmen Mandiri ---------------------------------------------------------------------
+# --- FR.APL.02 Asesmen Mandiri --------------------------------------------------------------------
 
 
 def build_apl02(assessment: Assessment) -> dict:
@@ -304,7 +304,7 @@ def build_mapa01(assessment: Assessment) -> dict:
     return context
 
 
-# --- FR.AK.01 Persetujuan Asesmen dan Kerahasiaan --------------------------------------------------
+# --- FR.AK.01 Persetujuan Asesmen dan Kerahasiaan -------------------------------------------------
 
 
 def build_ak01(assessment: Assessment) -> dict:
@@ -312,8 +312,7 @@ def build_ak01(assessment: Assessment) -> dict:
     consent = ConsentTerms.objects.filter(assessment=assessment).first()
     chosen = set(consent.methods) if consent else set()
     methods = [
-        {"label": label, "checked": value in chosen}
-        for value, label in ConsentTerms.Method.choices
+        {"label": label, "checked": value in chosen} for value, label in ConsentTerms.Method.choices
     ]
     context = base_context(Form.AK01, assessment, _event_start(assessment))
     event = assessment.event
@@ -341,7 +340,7 @@ def build_ak01(assessment: Assessment) -> dict:
     return context
 
 
-# --- FR.IA.01 Ceklis Observasi ---------------------------------------------------------------------
+# --- FR.IA.01 Ceklis Observasi --------------------------------------------------------------------
 
 
 def _decisions(assessment: Assessment) -> dict[int, UnitDecision]:
@@ -363,9 +362,7 @@ def build_ia01(assessment: Assessment) -> dict:
     structure = _structure(assessment)
     observations = {o.criterion_id: o for o in Observation.objects.filter(assessment=assessment)}
     decisions = _decisions(assessment)
-    feedback = {
-        f.unit_id: f for f in AssessorFeedback.objects.filter(assessment=assessment)
-    }
+    feedback = {f.unit_id: f for f in AssessorFeedback.objects.filter(assessment=assessment)}
     groups = []
     not_achieved = []
     last_recorded = None
@@ -426,7 +423,7 @@ def build_ia01(assessment: Assessment) -> dict:
     return context
 
 
-# --- FR.AK.02 Rekaman Asesmen Kompetensi -----------------------------------------------------------
+# --- FR.AK.02 Rekaman Asesmen Kompetensi ----------------------------------------------------------
 
 
 def build_ak02(assessment: Assessment) -> dict:
@@ -514,7 +511,7 @@ def build_ak03(assessment: Assessment) -> dict:
     return context
 
 
-# --- subjects and registration ---------------------------------------------------------------------
+# --- subjects and registration --------------------------------------------------------------------
 
 
 def _event_for(user, pk: int) -> AssessmentEvent:
@@ -570,4 +567,3 @@ _register(Form.AK01, build_ak01, "pdf/ak01.html")
 _register(Form.IA01, build_ia01, "pdf/ia01.html")
 _register(Form.AK02, build_ak02, "pdf/ak02.html")
 _register(Form.AK03, build_ak03, "pdf/ak03.html")
-

@@ -151,8 +151,10 @@ class RenderOutcome:
 
 
 def _locked(request_id) -> RenderRequest | None:
+    # of=("self",): without it PostgreSQL also locks the joined rows (the requesting user),
+    # and another request by the same person would be skipped as if it were this one.
     return (
-        RenderRequest.objects.select_for_update(skip_locked=True)
+        RenderRequest.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("subject_type", "requested_by")
         .filter(request_id=request_id)
         .first()

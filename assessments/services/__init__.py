@@ -1,5 +1,7 @@
 """Writes to the assessment record, by concern. Import services from ``assessments.services``."""
 
+from assessments.services.admin import *  # noqa: F403
+from assessments.services.admin import __all__ as _admin_all
 from assessments.services.application import *  # noqa: F403
 from assessments.services.application import __all__ as _application_all
 from assessments.services.assessor import *  # noqa: F403
@@ -46,6 +48,7 @@ __all__ = [
     "assessment_submit",
     "assessment_withdraw",
     "notify",
+    *_admin_all,
     *_application_all,
     *_assessor_all,
     *_participation_all,

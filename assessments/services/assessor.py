@@ -849,9 +849,12 @@ def recommendation_submit(*, assessment_id: int, actor) -> Assessment:
     if problems:
         raise ValidationError(problems, code="incomplete")
     assessment = transitions.assessment_recommend(assessment_id=assessment.pk, actor=actor)
+    from django.urls import reverse
+
     transitions.notify(
         recipient=assessment.candidate,
         title=gettext_lazy("Your assessor's feedback is ready"),
+        url=reverse("assessments:feedback", args=[assessment.pk]),
     )
     return assessment
 

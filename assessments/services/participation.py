@@ -198,6 +198,11 @@ def evidence_request_create(
     assessment = _lock(assessment_id)
     if assessment.assessor_id != actor.pk or not actor.is_assessor:
         raise PermissionDenied(_("Only the assigned assessor can request evidence."))
+    from assessments.services.assessor import assessor_refusal
+
+    refusal = assessor_refusal(assessor=actor, assessment=assessment)
+    if refusal:
+        raise PermissionDenied(refusal)
     if assessment.state not in (S.CLEARED, S.PREPARED, S.IN_PROGRESS, S.REOPENED):
         raise ValidationError(_("Evidence cannot be requested now."), code="wrong_state")
     if not what.strip():

@@ -13,6 +13,7 @@ candidate and for a pairing with a declared conflict); an assessor who may not a
 scope) sees the record with the reason and without forms. Nothing here sets a state: the first
 save moves a prepared assessment to in progress inside the service."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -175,7 +176,14 @@ def observe(request: HttpRequest, pk: int) -> HttpResponse:
     """FR.IA.01: per unit and element, every KUK with Ya / Tidak and a follow-up note."""
     assessment = selectors.assessor_assessment(request.user, pk)
     units, progress = _checklist(assessment)
-    context = _context(request, assessment, "observe", units=units, progress=progress)
+    context = _context(
+        request,
+        assessment,
+        "observe",
+        units=units,
+        progress=progress,
+        csrf_cookie_name=settings.CSRF_COOKIE_NAME,
+    )
     return render(request, f"{TEMPLATES}/observe.html", context)
 
 

@@ -36,8 +36,9 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 def _label(spec: registry.DocumentSpec, lsp: dict | None = None) -> dict[str, str]:
     """The code and title this LSP prints for the document."""
-    return form_label(lsp if lsp is not None else lsp_header(), spec.key, code=spec.code,
-                      title=spec.title)
+    return form_label(
+        lsp if lsp is not None else lsp_header(), spec.key, code=spec.code, title=spec.title
+    )
 
 
 def _subject_of(request: HttpRequest, content_type_id: int, subject_id: int):
@@ -269,9 +270,7 @@ urlpatterns = [
         document_request,
         name="document_request",
     ),
-    path(
-        "documents/requests/<uuid:request_id>/", document_status, name="document_status"
-    ),
+    path("documents/requests/<uuid:request_id>/", document_status, name="document_status"),
     path("documents/archive/<int:pk>/", archive_download, name="archive_download"),
     path(
         "documents/<str:document>/event/<int:event_id>/batch/",

@@ -55,6 +55,12 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     """The public complaint form (a signed-in user's name and email are filled in)."""
     user = request.user
     initial = {"name": user.full_name, "email": user.email} if user.is_authenticated else {}
+    if request.GET.get("certificate_number"):
+        # From a verification page's "report a concern" link.
+        initial.update(
+            about=Complaint.About.CERTIFIED_PERSON,
+            certificate_number=request.GET["certificate_number"][:120],
+        )
     form = ComplaintForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if rate_limited(

@@ -147,10 +147,25 @@
 
   // Responses ----------------------------------------------------------------------------------
 
+  // After signing in again (in another tab) Django has rotated the CSRF token: send the current
+  // one from the cookie, not the one this page was rendered with, so that kept answers go out.
+  var CSRF_COOKIE = list.getAttribute("data-csrf-cookie") || "csrftoken";
+
+  function csrfToken() {
+    var match = document.cookie.match(new RegExp("(?:^|; )" + CSRF_COOKIE + "=([^;]*)"));
+    return match ? decodeURIComponent(match[1]) : null;
+  }
+
   list.addEventListener("htmx:configRequest", function (event) {
     var row = rowOf(event.detail.elt);
-    if (row) {
-      row.ia01Sent = valuesOf(event.detail.elt); // the form that sends
+    if (!row) {
+      return;
+    }
+    row.ia01Sent = valuesOf(event.detail.elt); // the form that sends
+    var token = csrfToken();
+    if (token) {
+      event.detail.headers["X-CSRFToken"] = token;
+      event.detail.parameters.csrfmiddlewaretoken = token;
     }
   });
 

@@ -31,4 +31,15 @@
       (status ? " (" + status + ")" : "");
     box.appendChild(alert);
   });
+
+  // <div data-width-percent="40">: widths set through the CSSOM, which the Content-Security-
+  // Policy allows (style="" attributes would need 'unsafe-inline'). htmx:load fires for the
+  // page and for every swapped fragment (the batch progress bar polls itself).
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.target || document;
+    var nodes = root.querySelectorAll ? root.querySelectorAll("[data-width-percent]") : [];
+    Array.prototype.forEach.call(nodes, function (node) {
+      node.style.width = node.getAttribute("data-width-percent") + "%";
+    });
+  });
 })();

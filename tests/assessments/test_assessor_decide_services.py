@@ -255,9 +255,10 @@ def test_the_recommendation_is_sent_and_the_candidate_told(running):
     _complete(running, (K, BK))
     assessment = services.recommendation_submit(assessment_id=running.pk, actor=running.assessor)
     assert assessment.state == S.RECOMMENDED
-    assert Notification.objects.filter(
+    notice = Notification.objects.get(
         recipient=running.candidate, title="Your assessor's feedback is ready"
-    ).exists()
+    )
+    assert notice.url == f"/assessments/{running.pk}/feedback/"
     # After the recommendation the units are final.
     with pytest.raises(ValidationError) as caught:
         _decide(running, _units(running)[1], K)

@@ -225,16 +225,28 @@ def test_the_review_url_takes_only_post(en, prepared):
 
 def test_after_the_report_the_page_is_read_only_and_a_review_is_refused(en, assessor):
     reported = factories.assessor_assessment(S.REPORTED, assessor=assessor)
+    reviewed = factories.linked_evidence(reported, title="Sertifikat pelatihan")
+    review = EvidenceReview.objects.create(
+        evidence=reviewed,
+        valid=True,
+        authentic=True,
+        current=False,
+        sufficient=True,
+        note="Terbitan 2017",
+        reviewed_by=assessor,
+    )
+    review.criteria.set(Criterion.objects.filter(element__unit=factories.scheme_units(reported)[0]))
     evidence = factories.linked_evidence(reported)
     en.force_login(assessor)
     body = en.get(_url(reported)).content.decode()
     assert "read-only" in body and "Save review" not in body
+    assert "Terbitan 2017" in body and "Supports 4 KUK · reviewed by Charlie Asesor" in body
     response = en.post(
         _url(reported, "assess_evidence_review", evidence.pk), _review_post(evidence, version=0)
     )
     assert response.status_code == 200
     assert "not possible while the assessment is Reported" in response.content.decode()
-    assert not EvidenceReview.objects.exists()
+    assert not EvidenceReview.objects.filter(evidence=evidence).exists()
 
 
 # Requests and FR.IA.10 --------------------------------------------------------------------------
@@ -314,3 +326,15 @@ def test_a_third_party_form_without_answers_is_shown_again_with_errors(en, prepa
     body = response.content.decode()
     assert body.count("This field is required.") == 2 and "PT Celebes Data Prima" in body
     assert not ThirdPartyVerification.objects.exists()
+
+
+def test_the_assessor_may_frame_a_pdf_inline_but_no_other_site(en, prepared):
+    from django.core.files.base import ContentFile
+
+    evidence = factories.linked_evidence(prepared)
+    evidence.file.save("laporan.pdf", ContentFile(factories.PDF_BYTES), save=True)
+    en.force_login(prepared.assessor)
+    response = en.get(reverse("assessments:evidence_file", args=[evidence.pk]) + "?inline=1")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("inline")
+    assert response["X-Frame-Options"] == "SAMEORIGIN"

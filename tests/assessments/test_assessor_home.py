@@ -76,6 +76,7 @@ def test_events_are_split_into_today_upcoming_and_past_with_my_counts_per_state(
     )
     # Another assessor's candidate in my event is not counted as mine.
     factories.EventAssessorFactory(event=today, assessor=other_assessor)
+    other_assessor.assessor_profile.scope.add(today.scheme_version.scheme_id)
     other = factories.AssessmentFactory(scheme_version=today.scheme_version)
     admin = factories.AdminUserFactory()
     services.assessment_submit(assessment_id=other.pk, actor=other.candidate)

@@ -197,7 +197,7 @@ def test_a_submitted_application_hides_the_upload_and_refuses_a_post(en, state):
 
 @pytest.fixture
 def cleared():
-    assessment = factories.assessment_in_state(S.CLEARED)
+    assessment = factories.assessor_may_act(factories.assessment_in_state(S.CLEARED))
     request = services.evidence_request_create(
         assessment_id=assessment.pk,
         actor=assessment.assessor,

@@ -285,7 +285,7 @@ def _due(days: int = 7) -> datetime.date:
 
 
 def test_the_assigned_assessor_requests_evidence_and_the_candidate_is_told(assessor):
-    assessment = _in(S.CLEARED, assessor=assessor)
+    assessment = factories.assessor_may_act(_in(S.CLEARED, assessor=assessor))
     request = services.evidence_request_create(
         assessment_id=assessment.pk, actor=assessor, what=" Foto hasil kerja ", due_date=_due()
     )
@@ -297,7 +297,7 @@ def test_the_assigned_assessor_requests_evidence_and_the_candidate_is_told(asses
 
 
 def test_only_the_assigned_assessor_requests_evidence(assessor, other_assessor):
-    assessment = _in(S.CLEARED, assessor=assessor)
+    assessment = factories.assessor_may_act(_in(S.CLEARED, assessor=assessor))
     for actor in (other_assessor, assessment.candidate):
         with pytest.raises(PermissionDenied):
             services.evidence_request_create(
@@ -310,7 +310,7 @@ def test_only_the_assigned_assessor_requests_evidence(assessor, other_assessor):
     ("what", "days", "code"), [("", 7, "what"), ("  ", 7, "what"), ("Foto", -1, "due_date")]
 )
 def test_an_evidence_request_needs_what_and_a_future_date(assessor, what, days, code):
-    assessment = _in(S.CLEARED, assessor=assessor)
+    assessment = factories.assessor_may_act(_in(S.CLEARED, assessor=assessor))
     with pytest.raises(ValidationError) as info:
         services.evidence_request_create(
             assessment_id=assessment.pk, actor=assessor, what=what, due_date=_due(days)
@@ -320,7 +320,7 @@ def test_an_evidence_request_needs_what_and_a_future_date(assessor, what, days, 
 
 def test_evidence_is_not_requested_before_the_review_or_after_the_recommendation(assessor):
     for state in (S.SCHEDULED, S.RECOMMENDED):
-        assessment = _in(state, assessor=assessor)
+        assessment = factories.assessor_may_act(_in(state, assessor=assessor))
         with pytest.raises(ValidationError) as info:
             services.evidence_request_create(
                 assessment_id=assessment.pk, actor=assessor, what="Foto", due_date=_due()
@@ -404,3 +404,17 @@ def test_there_is_no_appeal_window_before_a_decision(state):
     assessment = _in(state)
     assert not services.appeal_window_open(assessment)
     assert services.appeal_deadline(assessment) is None
+
+
+def test_an_assessor_with_an_expired_licence_cannot_request_evidence(assessor):
+    from assessments.models import AssessorProfile
+
+    assessment = factories.assessor_may_act(_in(S.CLEARED, assessor=assessor))
+    AssessorProfile.objects.filter(user=assessor).update(
+        licence_valid_until=timezone.localdate() - datetime.timedelta(days=400)
+    )
+    with pytest.raises(PermissionDenied):
+        services.evidence_request_create(
+            assessment_id=assessment.pk, actor=assessor, what="Foto", due_date=_due()
+        )
+    assert not EvidenceRequest.objects.exists()

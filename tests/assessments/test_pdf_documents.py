@@ -132,8 +132,11 @@ def test_forms_that_list_kuk_print_every_kuk_of_the_scheme(record):
     for key in sorted(LISTS_KUK):
         doc = Rendered(key, record)
         # IA.01 prints the number and the text in separate columns.
-        missing = [c.text for c in criteria
-                   if not doc.has(c.text if key == "ia01" else f"{c.number} {c.text}")]
+        missing = [
+            c.text
+            for c in criteria
+            if not doc.has(c.text if key == "ia01" else f"{c.number} {c.text}")
+        ]
         assert not missing, (key, missing)
         for unit in record.scheme_version.units():
             assert doc.has(unit.code) and doc.has(unit.title), key
@@ -142,8 +145,14 @@ def test_forms_that_list_kuk_print_every_kuk_of_the_scheme(record):
 def test_apl01_prints_the_application_documents_and_the_decision(record):
     doc = Rendered("apl01", record)
     profile = record.candidate.candidate_profile
-    for value in (profile.nik, "Jakarta, 17 Mei 1998", "PT Maju Bersama", "Staf TI",
-                  record.candidate.email, "Persyaratan lengkap."):
+    for value in (
+        profile.nik,
+        "Jakarta, 17 Mei 1998",
+        "PT Maju Bersama",
+        "Staf TI",
+        record.candidate.email,
+        "Persyaratan lengkap.",
+    ):
         assert doc.has(value), value
     with translation.override("id"):
         for kind in ("photo", "ktp", "ijazah"):
@@ -188,17 +197,19 @@ def test_ak01_prints_the_agreement_and_both_signatures(record):
     assert signatures.count() == 2
     for signature in signatures:
         with translation.override("id"):
-            signed = gettext(
-                "Signed electronically in Kompeten by %(name)s on %(when)s"
-            ) % {"name": signature.typed_name, "when": ""}
+            signed = gettext("Signed electronically in Kompeten by %(name)s on %(when)s") % {
+                "name": signature.typed_name,
+                "when": "",
+            }
         assert doc.has(signed.strip()) and doc.has(signature.typed_name)
 
 
 def test_ia01_prints_ya_or_tidak_per_kuk_and_names_what_was_not_achieved(record):
     doc = Rendered("ia01", record)
     achieved = dict(re.findall(r'data-kuk="(\d+)" data-achieved="(\w*)"', doc.html))
-    observed = {str(o.criterion_id): "ya" if o.achieved else "tidak"
-                for o in record.observations.all()}
+    observed = {
+        str(o.criterion_id): "ya" if o.achieved else "tidak" for o in record.observations.all()
+    }
     assert achieved == observed and list(achieved.values()).count("tidak") == 2
     bk_unit = record.unit_decisions.get(outcome="BK").unit
     assert doc.has("\u2611 " + t("The candidate is NOT YET COMPETENT (BK) in:"))

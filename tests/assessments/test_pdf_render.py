@@ -71,8 +71,8 @@ def hostile_markup(port: int, canary: Path) -> str:
         f'<p style="background-image: url({base}/inline.png)">x</p>'
         f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
         f'<image href="{base}/svg.png" width="10" height="10"/></svg>'
-        f'<img src="data:image/svg+xml;utf8,<svg xmlns=\'http://www.w3.org/2000/svg\'>'
-        f"<image href=\'{base}/nested-svg.png\'/></svg>\">"
+        f"<img src=\"data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg'>"
+        f"<image href='{base}/nested-svg.png'/></svg>\">"
         f'<object data="{base}/object"></object><iframe src="{base}/iframe"></iframe>'
         f'<img src="file://{canary}"><img src="file:///etc/passwd">'
         f'<link rel="stylesheet" href="file://{canary}">'
@@ -90,8 +90,18 @@ def test_dates_are_written_in_indonesian_whatever_the_language():
         assert formatting.hari_tanggal(day) == "Rabu, 25 November 2026"
     months = [formatting.tanggal(datetime.date(2026, m, 1)).split()[1] for m in range(1, 13)]
     assert months == [
-        "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-        "September", "Oktober", "November", "Desember",
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
     ]
     assert formatting.tanggal(None) == ""
 
@@ -114,8 +124,12 @@ def test_times_are_local_with_the_indonesian_zone_name():
 def test_the_fetcher_refuses_http_and_the_server_sees_nothing(canary_server):
     fetcher = SafeURLFetcher()
     port = canary_server.server_address[1]
-    for url in (f"http://127.0.0.1:{port}/x", f"https://127.0.0.1:{port}/y",
-                f"ftp://127.0.0.1:{port}/z", "//127.0.0.1/relative-scheme"):
+    for url in (
+        f"http://127.0.0.1:{port}/x",
+        f"https://127.0.0.1:{port}/y",
+        f"ftp://127.0.0.1:{port}/z",
+        "//127.0.0.1/relative-scheme",
+    ):
         with pytest.raises(RefusedURL):
             fetcher.fetch(url)
     assert canary_server.hits == []
@@ -178,9 +192,16 @@ def _sample_context(note: str) -> dict:
     return {
         "lsp": {"name": "LSP Contoh", "licence_number": "BNSP-LSP-001", "logo": ""},
         "form": {"code": "FR.AK.03", "title": "Umpan Balik dan Catatan Asesmen"},
-        "header": {"scheme_title": "Skema", "scheme_number": "SKM/1", "scheme_type": "Klaster",
-                   "tuk_type": "Sewaktu", "assessor_name": "A", "assessor_met": "",
-                   "candidate_name": "B", "date": datetime.date(2026, 11, 25)},
+        "header": {
+            "scheme_title": "Skema",
+            "scheme_number": "SKM/1",
+            "scheme_type": "Klaster",
+            "tuk_type": "Sewaktu",
+            "assessor_name": "A",
+            "assessor_met": "",
+            "candidate_name": "B",
+            "date": datetime.date(2026, 11, 25),
+        },
         "items": [{"text": note, "answer": True, "comment": note}] * 60,
         "feedback": {"notes": note},
         "signatures": [],
@@ -225,3 +246,48 @@ def test_user_text_in_a_template_stays_text_and_fetches_nothing(canary_server, c
     assert result.refused == []  # escaped: never even asked
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(result.pdf)).pages)
     assert CANARY_TEXT not in text
+
+
+@pytest.mark.django_db
+def test_hostile_free_text_in_a_whole_record_fetches_nothing(canary_server, canary_file):
+    """Every free-text field that reaches a form holds markup that would fetch something if it
+    were ever treated as HTML; all seven documents render it as text."""
+    from assessments.models import (
+        CandidateFeedback,
+        CandidateProfile,
+        ConsentTerms,
+        Observation,
+        PreparationRecord,
+        UnitDecision,
+        UnitPlan,
+    )
+    from assessments.pdf import registry
+    from certification.models import LSP
+    from tests import factories
+
+    payload = hostile_markup(canary_server.server_address[1], canary_file)
+    LSP.objects.create(name="LSP " + payload[:150], address=payload)
+    record = factories.full_assessment_record(units=1, bk_unit=True)
+    CandidateProfile.objects.filter(user=record.candidate).update(
+        address=payload, institution=payload[:200], position=payload[:150], job_address=payload
+    )
+    PreparationRecord.objects.filter(assessment=record).update(
+        apl02_note=payload, purpose_note=payload
+    )
+    UnitPlan.objects.filter(assessment=record).update(note=payload)
+    ConsentTerms.objects.filter(assessment=record).update(other_method=payload[:200])
+    Observation.objects.filter(assessment=record).update(note=payload)
+    UnitDecision.objects.filter(assessment=record).update(reason=payload, follow_up=payload)
+    CandidateFeedback.objects.filter(assessment=record).update(
+        notes=payload, comments=[payload] * 9
+    )
+    for key in ["apl01", "apl02", "mapa01", "ak01", "ia01", "ak02", "ak03"]:
+        spec = registry.get_document(key)
+        with translation.override("id"):
+            context = spec.builder(record)
+        result = render_pdf(spec.template, context)
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(result.pdf)).pages)
+        assert result.refused == [], key
+        assert CANARY_TEXT not in text and "root:x:0:0" not in text, key
+        assert "127.0.0.1" in text, key  # the markup is printed as text
+    assert canary_server.hits == []

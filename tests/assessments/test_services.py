@@ -47,6 +47,7 @@ def _unchanged(assessment: Assessment, state: str, history_rows: int) -> None:
 def _scheduled_event(assessment: Assessment, assessor, **kwargs) -> AssessmentEvent:
     event = factories.AssessmentEventFactory(scheme_version=assessment.scheme_version, **kwargs)
     EventAssessor.objects.create(event=event, assessor=assessor)
+    assessor.assessor_profile.scope.add(event.scheme_version.scheme_id)
     return event
 
 

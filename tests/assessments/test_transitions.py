@@ -119,6 +119,7 @@ def _call_service(method: str, assessment: Assessment) -> Assessment:
         event = factories.AssessmentEventFactory(scheme_version=assessment.scheme_version)
         assessor = factories.AssessorProfileFactory().user
         EventAssessor.objects.create(event=event, assessor=assessor)
+        assessor.assessor_profile.scope.add(event.scheme_version.scheme_id)
         return services.assessment_schedule(
             assessment_id=pk, actor=admin, event=event, assessor=assessor
         )

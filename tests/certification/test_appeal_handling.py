@@ -94,9 +94,7 @@ def test_the_assessor_of_the_candidate_cannot_review(appeal):
     assert appeal.status == Appeal.Status.FILED and appeal.reviewer is None
 
 
-def test_the_decision_maker_cannot_review_the_appeal_against_their_decision(
-    appeal, decision_maker
-):
+def test_the_decision_maker_cannot_review_the_appeal_against_their_decision(appeal, decision_maker):
     decision_maker.is_lsp_admin = True
     decision_maker.save()
 
@@ -114,8 +112,12 @@ def test_whoever_moved_an_older_record_to_decided_counts_as_its_decision_maker(r
     decider.is_lsp_admin = True
     decider.save()
     appeal = appeal_file(
-        assessment_id=decided.pk, actor=decided.candidate, reason="Tidak adil",
-        process_explained=True, discussed_with_assessor=False, involved_other_person=False,
+        assessment_id=decided.pk,
+        actor=decided.candidate,
+        reason="Tidak adil",
+        process_explained=True,
+        discussed_with_assessor=False,
+        involved_other_person=False,
     )
 
     with pytest.raises(ValidationError, match="took the decision"):
@@ -143,8 +145,11 @@ def test_an_upheld_appeal_opens_a_reassessment_of_the_named_units(appeal, review
     units = _bk_unit_ids(appeal)
 
     appeal = appeal_decide(
-        appeal_id=appeal.pk, actor=reviewer, upheld=True,
-        ruling="Bukti unit 3 belum ditinjau.", unit_ids=units,
+        appeal_id=appeal.pk,
+        actor=reviewer,
+        upheld=True,
+        ruling="Bukti unit 3 belum ditinjau.",
+        unit_ids=units,
     )
 
     appeal.refresh_from_db()
@@ -205,7 +210,10 @@ def test_units_decided_k_cannot_be_sent_back(appeal, reviewer):
 
     with pytest.raises(ValidationError):
         appeal_decide(
-            appeal_id=appeal.pk, actor=reviewer, upheld=True, ruling="Ya",
+            appeal_id=appeal.pk,
+            actor=reviewer,
+            upheld=True,
+            ruling="Ya",
             unit_ids=[k_unit.unit_id],
         )
 

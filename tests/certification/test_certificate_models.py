@@ -100,7 +100,7 @@ def test_a_decision_is_certified_or_not_certified(reported):
 
 def test_the_recommendation_is_k_or_bk(reported):
     with refused("decision_recommendation_valid"):
-        _decision(reported, recommendation="X")
+        _decision(reported, recommendation="X", outcome="not_certified")
     assert _decision(reported, recommendation="BK", outcome="not_certified").pk
 
 

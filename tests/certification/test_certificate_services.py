@@ -181,9 +181,7 @@ def test_the_admin_records_bnsp_numbers_once_bnsp_issues_them(certified, admin_u
     assert certificate.history.first().history_change_reason == "BNSP numbers recorded"
 
 
-def test_bnsp_numbers_are_unique_and_recorded_by_admins_only(
-    certified, decision_maker, admin_user
-):
+def test_bnsp_numbers_are_unique_and_recorded_by_admins_only(certified, decision_maker, admin_user):
     first = _issue(certified, admin_user)
     second = _issue(factories.decided_with_decision(decision_maker=decision_maker), admin_user)
     certificate_record_bnsp(
@@ -192,19 +190,25 @@ def test_bnsp_numbers_are_unique_and_recorded_by_admins_only(
 
     with pytest.raises(ValidationError) as info:
         certificate_record_bnsp(
-            certificate_id=second.pk, actor=admin_user, registration_number="REG-1",
+            certificate_id=second.pk,
+            actor=admin_user,
+            registration_number="REG-1",
             blank_number="",
         )
     assert info.value.code == "registration_taken"
     with pytest.raises(ValidationError) as info:
         certificate_record_bnsp(
-            certificate_id=second.pk, actor=admin_user, registration_number="",
+            certificate_id=second.pk,
+            actor=admin_user,
+            registration_number="",
             blank_number="B-1",
         )
     assert info.value.code == "blank_taken"
     with pytest.raises(PermissionDenied):
         certificate_record_bnsp(
-            certificate_id=second.pk, actor=decision_maker, registration_number="REG-2",
+            certificate_id=second.pk,
+            actor=decision_maker,
+            registration_number="REG-2",
             blank_number="",
         )
     second.refresh_from_db()
@@ -249,7 +253,10 @@ def test_a_suspended_certificate_is_restored_and_can_be_suspended_again(
     certificate.refresh_from_db()
     assert certificate.state == State.SUSPENDED
     assert list(certificate.status_changes.values_list("to_state", flat=True)) == [
-        "active", "suspended", "restored", "suspended",
+        "active",
+        "suspended",
+        "restored",
+        "suspended",
     ]
 
 

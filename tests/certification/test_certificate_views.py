@@ -55,7 +55,10 @@ def test_an_admin_issues_an_awaiting_certificate_from_the_register(client, admin
 
     certificate = Certificate.objects.get(decision=decision)
     assert response.url == reverse("certificate_detail", args=[certificate.pk])
-    assert client.post(reverse("certificate_issue", args=[decision.pk]), follow=True).status_code == 200
+    assert (
+        client.post(reverse("certificate_issue", args=[decision.pk]), follow=True).status_code
+        == 200
+    )
     assert Certificate.objects.count() == 1
 
 
@@ -122,7 +125,8 @@ def test_an_admin_records_bnsp_numbers_from_the_page(client, admin_user, certifi
 
     certificate.refresh_from_db()
     assert (certificate.bnsp_registration_number, certificate.blank_number) == (
-        "REG-2026-1", "B-77",
+        "REG-2026-1",
+        "B-77",
     )
 
 

@@ -33,7 +33,7 @@ def certificate():
 
 
 def _file(**kwargs) -> Complaint:
-    data = {k: v for k, v in FORM.items()} | kwargs
+    data = FORM | kwargs
     return complaint_file(**data)
 
 
@@ -117,7 +117,9 @@ def test_the_answer_is_mailed_to_the_complainant(admin_user, django_capture_on_c
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        complaint_answer(complaint_id=complaint.pk, actor=handler, answer="Sudah kami tindak & catat.")
+        complaint_answer(
+            complaint_id=complaint.pk, actor=handler, answer="Sudah kami tindak & catat."
+        )
 
     message = mail.outbox[-1]
     assert message.to == [FORM["email"]]
@@ -176,7 +178,9 @@ def test_a_handler_sees_only_their_complaints(client, admin_user, decision_maker
     assert client.get(reverse("complaint_detail", args=[other.pk])).status_code == 404
 
 
-def test_a_complaint_leads_to_a_suspension_decision(client, admin_user, decision_maker, certificate):
+def test_a_complaint_leads_to_a_suspension_decision(
+    client, admin_user, decision_maker, certificate
+):
     complaint = _file(certificate_number=certificate.number)
     complaint_assign(complaint_id=complaint.pk, actor=admin_user, handler_id=decision_maker.pk)
     client.force_login(decision_maker)
@@ -198,11 +202,21 @@ def test_a_complaint_leads_to_a_suspension_decision(client, admin_user, decision
 def test_an_admin_cannot_suspend_from_a_complaint(client, admin_user, certificate):
     complaint = _file(certificate_number=certificate.number)
     client.force_login(admin_user)
-    assert client.get(reverse("complaint_detail", args=[complaint.pk])).context[
-        "suspend_form"
-    ] is None
+    assert (
+        client.get(reverse("complaint_detail", args=[complaint.pk])).context["suspend_form"] is None
+    )
 
     client.post(reverse("complaint_suspend", args=[complaint.pk]), {"reason": "x"})
 
     certificate.refresh_from_db()
     assert certificate.state == Certificate.State.ACTIVE
+
+
+def test_the_verification_page_links_to_a_prefilled_complaint(client, certificate):
+    page = client.get(reverse("certificate_verify", args=[certificate.token]))
+    assert reverse("complaint_new") + "?certificate_number=" in page.content.decode()
+
+    form = client.get(reverse("complaint_new"), {"certificate_number": certificate.number})
+
+    assert form.context["form"].initial["certificate_number"] == certificate.number
+    assert form.context["form"].initial["about"] == "certified_person"

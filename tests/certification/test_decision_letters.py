@@ -51,7 +51,9 @@ def test_a_letter_covers_the_chosen_decisions_with_a_number_from_the_pattern(
         assert decision.history.first().history_change_reason.startswith("in decision letter")
 
 
-def test_the_next_letter_of_the_year_takes_the_next_number(decision_maker, decisions, head, settings):
+def test_the_next_letter_of_the_year_takes_the_next_number(
+    decision_maker, decisions, head, settings
+):
     settings.KOMPETEN_DECISION_LETTER_NUMBER_PATTERN = "SK-{seq:04d}/{year}"
     first = _letter(decision_maker, decisions[:1], head)
     second = _letter(decision_maker, decisions[1:], head)

@@ -15,9 +15,7 @@ BASIS = "Rapat pleno 20 November: rekomendasi K diterima."
 
 
 def _decide(assessment, actor, *, certified=True, basis=BASIS) -> CertificationDecision:
-    return decision_make(
-        assessment_id=assessment.pk, actor=actor, certified=certified, basis=basis
-    )
+    return decision_make(assessment_id=assessment.pk, actor=actor, certified=certified, basis=basis)
 
 
 def _nothing_recorded(assessment) -> None:
@@ -99,8 +97,11 @@ def test_a_declared_relationship_with_the_candidate_blocks_the_decision():
     trainer = factories.AssessorProfileFactory(user__is_decision_maker=True).user
     assessment = factories.reported_with_units()
     ImpartialityDeclaration.objects.create(
-        event=assessment.event, assessor=trainer, assessment=assessment,
-        relationship="trainer", note="Saya melatih peserta ini.",
+        event=assessment.event,
+        assessor=trainer,
+        assessment=assessment,
+        relationship="trainer",
+        note="Saya melatih peserta ini.",
     )
 
     with pytest.raises(PermissionDenied, match="declared a relationship"):
@@ -109,7 +110,31 @@ def test_a_declared_relationship_with_the_candidate_blocks_the_decision():
     _nothing_recorded(assessment)
 
 
-def test_an_admin_named_on_an_assignment_override_cannot_decide(monkeypatch):
+def test_the_admins_of_an_assignment_override_cannot_decide():
+    from assessments.models import AssignmentOverride
+
+    assessment = factories.reported_with_units()
+    assigner, approver = (
+        factories.AdminUserFactory(is_decision_maker=True),
+        factories.AdminUserFactory(is_decision_maker=True),
+    )
+    AssignmentOverride.objects.create(
+        assessment=assessment,
+        assessor=assessment.assessor,
+        assigned_by=assigner,
+        approved_by=approver,
+        reason="Tidak ada asesor lain untuk skema ini.",
+    )
+
+    for admin in (assigner, approver):
+        with pytest.raises(PermissionDenied, match="overriding a conflict"):
+            _decide(assessment, admin)
+
+    _nothing_recorded(assessment)
+    assert _decide(assessment, factories.DecisionMakerUserFactory()).pk
+
+
+def test_any_model_listed_as_an_override_record_counts(monkeypatch):
     # The override record arrives with the admin console; any model with an ``assessment``
     # foreign key listed in OVERRIDE_MODELS counts. An impartiality declaration stands in here.
     admin_and_committee = factories.AssessorProfileFactory(
@@ -117,7 +142,9 @@ def test_an_admin_named_on_an_assignment_override_cannot_decide(monkeypatch):
     ).user
     assessment = factories.reported_with_units()
     ImpartialityDeclaration.objects.create(
-        event=assessment.event, assessor=admin_and_committee, assessment=assessment,
+        event=assessment.event,
+        assessor=admin_and_committee,
+        assessment=assessment,
         relationship="none",
     )
     monkeypatch.setattr(rules, "OVERRIDE_MODELS", ("assessments.ImpartialityDeclaration",))
