@@ -32,27 +32,48 @@ class LicenceState:
 
 
 class AssessorFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False,
-                        widget=forms.TextInput(attrs={"placeholder": _("Name, email or MET")}))
-    scheme = forms.ModelChoiceField(label=_("Scheme in scope"), queryset=Scheme.objects.all(),
-                                    required=False, empty_label=_("Any scheme"))
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Name, email or MET")}),
+    )
+    scheme = forms.ModelChoiceField(
+        label=_("Scheme in scope"),
+        queryset=Scheme.objects.all(),
+        required=False,
+        empty_label=_("Any scheme"),
+    )
     licence = forms.ChoiceField(label=_("Licence"), choices=LicenceState.CHOICES, required=False)
 
 
 class AssessorForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
     full_name = forms.CharField(label=_("Full name"), max_length=150)
-    met_number = forms.CharField(label=_("MET number"), max_length=32, validators=[met_validator],
-                                 help_text=_("For example MET.000.004512.2019"))
+    met_number = forms.CharField(
+        label=_("MET number"),
+        max_length=32,
+        validators=[met_validator],
+        help_text=_("For example MET.000.004512.2019"),
+    )
     licence_valid_until = forms.DateField(label=_("Licence valid until"), widget=DATE)
-    scope = forms.ModelMultipleChoiceField(label=_("Scope (schemes)"),
-                                           queryset=Scheme.objects.all(), required=False,
-                                           widget=forms.CheckboxSelectMultiple)
-    status = forms.ChoiceField(label=_("Status"), choices=AssessorProfile.Status.choices,
-                               initial=AssessorProfile.Status.ACTIVE)
+    scope = forms.ModelMultipleChoiceField(
+        label=_("Scope (schemes)"),
+        queryset=Scheme.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=AssessorProfile.Status.choices,
+        initial=AssessorProfile.Status.ACTIVE,
+    )
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
-    reason = forms.CharField(label=_("Reason for the change"), max_length=200, required=False,
-                             help_text=_("Recorded in the history, e.g. licence renewed."))
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=200,
+        required=False,
+        help_text=_("Recorded in the history, e.g. licence renewed."),
+    )
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,22 +89,30 @@ class AssessorForm(forms.Form):
 class TUKForm(forms.ModelForm):
     class Meta:
         model = TUK
-        fields = ["code", "name", "tuk_type", "address", "city", "time_zone", "contact_name",
-                  "contact_phone"]
+        fields = [
+            "code",
+            "name",
+            "tuk_type",
+            "address",
+            "city",
+            "time_zone",
+            "contact_name",
+            "contact_phone",
+        ]
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
 
 
 class TUKVerificationForm(forms.Form):
     """The BNSP checklist: each facility and equipment item Ada/Tidak and Sesuai/Tidak."""
 
-    conclusion = forms.ChoiceField(label=_("Conclusion"),
-                                   choices=TUKVerification.Conclusion.choices,
-                                   widget=forms.RadioSelect)
+    conclusion = forms.ChoiceField(
+        label=_("Conclusion"), choices=TUKVerification.Conclusion.choices, widget=forms.RadioSelect
+    )
     verifier = forms.ModelChoiceField(label=_("Verifier"), queryset=get_user_model().objects.none())
-    verified_on = forms.DateField(label=_("Verified on"), widget=DATE,
-                                  initial=datetime.date.today)
-    note = forms.CharField(label=_("Note"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    verified_on = forms.DateField(label=_("Verified on"), widget=DATE, initial=datetime.date.today)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,11 +151,13 @@ class EventForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     scheme_version = forms.ModelChoiceField(
         label=_("Scheme version"),
-        queryset=SchemeVersion.objects.filter(status=SchemeVersion.Status.PUBLISHED)
-        .select_related("scheme"),
+        queryset=SchemeVersion.objects.filter(status=SchemeVersion.Status.PUBLISHED).select_related(
+            "scheme"
+        ),
     )
     tuk = forms.ModelChoiceField(
-        label=_("TUK"), queryset=TUK.objects.filter(verification_status=TUK.Verification.SESUAI),
+        label=_("TUK"),
+        queryset=TUK.objects.filter(verification_status=TUK.Verification.SESUAI),
         help_text=_("Only TUK verified as Sesuai are listed."),
     )
     local_starts_at = forms.DateTimeField(label=_("Starts at (TUK local time)"), widget=DATETIME)
@@ -156,8 +187,8 @@ class EventForm(forms.Form):
 class AssignAssessorForm(forms.Form):
     assessor = forms.ModelChoiceField(
         label=_("Assessor"),
-        queryset=get_user_model().objects.filter(is_assessor=True,
-                                                 assessor_profile__isnull=False)
+        queryset=get_user_model()
+        .objects.filter(is_assessor=True, assessor_profile__isnull=False)
         .order_by("full_name"),
     )
 
@@ -167,7 +198,8 @@ class PlaceCandidateForm(forms.Form):
     assessor = forms.TypedChoiceField(label=_("Assessor"), coerce=int)
     override_reason = forms.CharField(
         label=_("Override reason (only for a declared conflict, by another admin)"),
-        required=False, max_length=500,
+        required=False,
+        max_length=500,
     )
 
     def __init__(self, *args, candidates, assessors, **kwargs):
@@ -180,8 +212,7 @@ class PlaceCandidateForm(forms.Form):
 
 class ReassignForm(forms.Form):
     assessor = forms.TypedChoiceField(label=_("Move to assessor"), coerce=int)
-    override_reason = forms.CharField(label=_("Override reason"), required=False,
-                                      max_length=500)
+    override_reason = forms.CharField(label=_("Override reason"), required=False, max_length=500)
 
     def __init__(self, *args, assessors, **kwargs):
         super().__init__(*args, **kwargs)

@@ -127,9 +127,13 @@ def assessor_assessment(user, pk: int) -> Assessment:
     or 404 (another assessor's candidate is invisible, not forbidden)."""
     from assessments.models import ImpartialityDeclaration
 
-    conflicted = ImpartialityDeclaration.objects.filter(assessor=user).exclude(
-        relationship=ImpartialityDeclaration.Relationship.NONE
-    ).values("assessment_id")
+    conflicted = (
+        ImpartialityDeclaration.objects.filter(assessor=user)
+        .exclude(relationship=ImpartialityDeclaration.Relationship.NONE)
+        # ...unless a second admin approved the pairing with a reason (admin console).
+        .exclude(assessment__assignment_overrides__assessor=user)
+        .values("assessment_id")
+    )
     qs = Assessment.objects.select_related(
         "scheme_version__scheme", "event__tuk", "assessor", "candidate__candidate_profile"
     ).exclude(pk__in=conflicted)

@@ -33,7 +33,6 @@ def send_notification_email(self, notification_id: int) -> None:
 # with workers, which discover assessments.tasks.
 from assessments.tasks_pdf import render_document  # noqa: E402, F401
 
-
 # --- admin console (issue 6): licence expiry warnings ------------------------------------------
 
 

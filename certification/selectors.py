@@ -328,7 +328,9 @@ def _public_qs() -> QuerySet[Certificate]:
 
 def public_certificate(token: str) -> PublicCertificate:
     """The certificate behind a verification token, or 404."""
-    certificate = _public_qs().filter(token=token).first() if token else None
+    # PostgreSQL refuses a NUL in a query parameter (a 500): no real token holds one.
+    valid = bool(token) and "\x00" not in token
+    certificate = _public_qs().filter(token=token).first() if valid else None
     if certificate is None:
         raise Http404
     return _public(certificate)

@@ -75,3 +75,8 @@ def send_complaint_answer(complaint_id: int) -> None:
         subject = render_to_string("certification/complaints/answer_email_subject.txt", context)
         body = render_to_string("certification/complaints/answer_email.txt", context)
     send_mail(" ".join(subject.split()), body, None, [complaint.email])
+
+
+# --- admin console (issue 6): the batch invitation lives with its service; importing it here
+# registers it with the worker (autodiscovery reads only tasks modules).
+from certification.services_batch import send_batch_invitation  # noqa: E402, F401

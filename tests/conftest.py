@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 
 from tests import factories
+from tests.browser.artifacts import list_screenshots  # its clock starts with this conftest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -81,3 +82,8 @@ def decision_maker(db):
 @pytest.fixture
 def scheme_version(db):
     return factories.make_scheme_version()
+
+
+def pytest_terminal_summary(terminalreporter):
+    # The browser journeys' screenshots (tests/browser), listed for CI's log.
+    list_screenshots(terminalreporter)

@@ -27,6 +27,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.test")
     full_name = factory.Faker("name", locale="id_ID")
     email_verified_at = factory.LazyFunction(timezone.now)
+    # Tests assert the English msgids; a test about Indonesian output sets language="id".
+    language = "en"
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
@@ -472,9 +474,17 @@ def event_with_candidates(
     event = AssessmentEventFactory(**event_kwargs)
     admin = AdminUserFactory()
     EventAssessor.objects.get_or_create(event=event, assessor=assessor, assigned_by=admin)
-    # Scheduling needs the scheme in scope (issue 6); without ``in_scope`` it is taken away
-    # again once the candidates are placed.
-    AssessorProfile.objects.get(user=assessor).scope.add(scheme_version.scheme_id)
+    # Scheduling needs the scheme in scope and a licence valid on the event date (issue 6):
+    # both are granted for the placement and restored afterwards, so that tests can build an
+    # event whose assessor has since lost either (the pages must flag it).
+    profile = AssessorProfile.objects.get(user=assessor)
+    had_scope = profile.scope.filter(pk=scheme_version.scheme_id).exists()
+    profile.scope.add(scheme_version.scheme_id)
+    licence_valid_until = profile.licence_valid_until
+    event_day = timezone.localdate(event.starts_at, event.tuk.tzinfo)
+    AssessorProfile.objects.filter(pk=profile.pk).update(
+        licence_valid_until=max(licence_valid_until, event_day)
+    )
     assessments = []
     for i, state in enumerate(states):
         institution = (institutions or [])[i] if i < len(institutions or []) else ""
@@ -501,8 +511,9 @@ def event_with_candidates(
             )
         assessment.refresh_from_db()
         assessments.append(assessment)
-    if not in_scope:
-        AssessorProfile.objects.get(user=assessor).scope.remove(scheme_version.scheme_id)
+    if not in_scope and not had_scope:
+        profile.scope.remove(scheme_version.scheme_id)
+    AssessorProfile.objects.filter(pk=profile.pk).update(licence_valid_until=licence_valid_until)
     return event, assessments
 
 
@@ -543,6 +554,8 @@ def full_assessment_record(
     )
     services.application_accept(assessment_id=pk, actor=admin, note="Persyaratan lengkap.")
     assessor = assessor or AssessorProfileFactory().user
+    # Scheduling needs the scheme in the assessor's scope (issue 6).
+    AssessorProfile.objects.get(user=assessor).scope.add(scheme_version.scheme_id)
     event = AssessmentEventFactory(scheme_version=scheme_version)
     EventAssessor.objects.create(event=event, assessor=assessor, assigned_by=admin)
     services.assessment_schedule(assessment_id=pk, actor=admin, event=event, assessor=assessor)

@@ -19,17 +19,26 @@ class TUKVerification(models.Model):
         SESUAI = "sesuai", _("Sesuai")
         BELUM_SESUAI = "belum_sesuai", _("Belum sesuai")
 
-    tuk = models.ForeignKey(TUK, on_delete=models.CASCADE, related_name="verifications",
-                            verbose_name=_("TUK"))
+    tuk = models.ForeignKey(
+        TUK, on_delete=models.CASCADE, related_name="verifications", verbose_name=_("TUK")
+    )
     # [{"group": "facilities"|"equipment", "item": str, "available": bool, "suitable": bool}]
     checklist = models.JSONField(_("checklist"), default=list)
     conclusion = models.CharField(_("conclusion"), max_length=16, choices=Conclusion.choices)
     note = models.TextField(_("note"), blank=True)
-    verifier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="+", verbose_name=_("verifier"))
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("verifier"),
+    )
     verified_on = models.DateField(_("verified on"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("recorded by"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     history = HistoricalRecords()
 
@@ -38,8 +47,10 @@ class TUKVerification(models.Model):
         verbose_name_plural = _("TUK verifications")
         ordering = ["-verified_on", "-recorded_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(conclusion__in=["sesuai", "belum_sesuai"]),
-                                   name="tuk_verification_conclusion_valid"),
+            models.CheckConstraint(
+                condition=Q(conclusion__in=["sesuai", "belum_sesuai"]),
+                name="tuk_verification_conclusion_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -51,16 +62,32 @@ class AssignmentOverride(models.Model):
     admin other than the one who assigned that assessor to the event, with the reason. The
     people named here count as involved in the candidate's certification decision."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT,
-                                   related_name="assignment_overrides",
-                                   verbose_name=_("assessment"))
-    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="+", verbose_name=_("assessor"))
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+",
-                                    verbose_name=_("assessor assigned to the event by"))
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("override approved by"))
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.PROTECT,
+        related_name="assignment_overrides",
+        verbose_name=_("assessment"),
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("assessor"),
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assessor assigned to the event by"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("override approved by"),
+    )
     reason = models.TextField(_("reason"))
     at = models.DateTimeField(_("at"), default=timezone.now)
     history = HistoricalRecords()
@@ -70,8 +97,9 @@ class AssignmentOverride(models.Model):
         verbose_name_plural = _("assignment overrides")
         ordering = ["-at"]
         constraints = [
-            models.CheckConstraint(condition=~Q(reason=""),
-                                   name="assignment_override_reason_given"),
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="assignment_override_reason_given"
+            ),
             models.CheckConstraint(
                 condition=Q(assigned_by__isnull=True) | ~Q(approved_by=F("assigned_by")),
                 name="assignment_override_other_admin",

@@ -76,8 +76,7 @@ TUK_VERIFICATION_ITEMS = {
     ],
 }
 
-PLACEABLE_STATES = (Assessment.State.SCHEDULED, Assessment.State.CLEARED,
-                    Assessment.State.PREPARED)
+PLACEABLE_STATES = (Assessment.State.SCHEDULED, Assessment.State.CLEARED, Assessment.State.PREPARED)
 
 
 def _require_admin(actor) -> None:
@@ -116,9 +115,11 @@ def assignment_refusal(*, event: AssessmentEvent, assessor) -> str | None:
         return _("%(name)s's assessor registration is not active.") % {"name": assessor}
     day = _event_day(event)
     if not profile.licence_valid_on(day):
-        return _(
-            "%(name)s's licence ends on %(until)s, before the event date %(day)s."
-        ) % {"name": assessor, "until": profile.licence_valid_until, "day": day}
+        return _("%(name)s's licence ends on %(until)s, before the event date %(day)s.") % {
+            "name": assessor,
+            "until": profile.licence_valid_until,
+            "day": day,
+        }
     if not profile.scope.filter(pk=event.scheme_version.scheme_id).exists():
         return _("The scheme %(scheme)s is not in %(name)s's scope.") % {
             "scheme": event.scheme_version.scheme.number,
@@ -249,8 +250,12 @@ def assessor_update(
     for name, value in fields.items():
         setattr(profile, name, value.strip() if isinstance(value, str) else value)
     profile.full_clean(exclude=["user"])
-    _save(profile, reason=f"assessor updated: {reason}".rstrip(": "), actor=actor,
-          fields=list(fields) or ["status"])
+    _save(
+        profile,
+        reason=f"assessor updated: {reason}".rstrip(": "),
+        actor=actor,
+        fields=list(fields) or ["status"],
+    )
     if scope is not None:
         profile.scope.set(list(scope))
     return profile
@@ -285,8 +290,7 @@ def licence_warnings_send(*, today: datetime.date | None = None) -> int:
                 notify(
                     recipient=admin,
                     title=gettext_lazy("An assessor licence ends soon"),
-                    body=_("The licence of %(name)s ends on %(until)s, in %(days)s days.")
-                    % params,
+                    body=_("The licence of %(name)s ends on %(until)s, in %(days)s days.") % params,
                     url=reverse("assessments:admin_assessor_edit", args=[profile.pk]),
                 )
         sent += 1
@@ -295,8 +299,16 @@ def licence_warnings_send(*, today: datetime.date | None = None) -> int:
 
 # --- TUK ----------------------------------------------------------------------------------------
 
-TUK_FIELDS = ("code", "name", "tuk_type", "address", "city", "time_zone", "contact_name",
-              "contact_phone")
+TUK_FIELDS = (
+    "code",
+    "name",
+    "tuk_type",
+    "address",
+    "city",
+    "time_zone",
+    "contact_name",
+    "contact_phone",
+)
 
 
 @transaction.atomic
@@ -458,8 +470,9 @@ def event_update(
             code="quota_below_placed",
         )
     event.full_clean(exclude=["status"])
-    _save(event, reason="event updated", actor=actor,
-          fields=["name", "starts_at", "ends_at", "quota"])
+    _save(
+        event, reason="event updated", actor=actor, fields=["name", "starts_at", "ends_at", "quota"]
+    )
     return event
 
 
@@ -557,7 +570,10 @@ def event_place_candidate(
     if refusal:
         raise ValidationError(refusal, code="not_eligible")
     override = _check_pairing(
-        event=event, assessment=assessment, assessor=assessor, actor=actor,
+        event=event,
+        assessment=assessment,
+        assessor=assessor,
+        actor=actor,
         override_reason=override_reason,
     )
     assessment = assessment_schedule(
@@ -604,13 +620,20 @@ def assessment_reassign(
     if refusal:
         raise ValidationError(refusal, code="not_eligible")
     override = _check_pairing(
-        event=event, assessment=assessment, assessor=assessor, actor=actor,
+        event=event,
+        assessment=assessment,
+        assessor=assessor,
+        actor=actor,
         override_reason=override_reason,
     )
     previous = assessment.assessor
     assessment.assessor = assessor
-    _save(assessment, reason=f"reassigned from {previous} to {assessor}", actor=actor,
-          fields=["assessor"])
+    _save(
+        assessment,
+        reason=f"reassigned from {previous} to {assessor}",
+        actor=actor,
+        fields=["assessor"],
+    )
     if override is not None:
         _save(override, reason="conflict overridden", actor=actor)
     notify(

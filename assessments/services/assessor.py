@@ -21,6 +21,7 @@ from assessments.models import (
     AssessmentEvent,
     AssessorFeedback,
     AssessorProfile,
+    AssignmentOverride,
     BankQuestion,
     EventReport,
     Evidence,
@@ -98,6 +99,10 @@ def assessor_refusal(*, assessor, assessment: Assessment) -> str | None:
         ImpartialityDeclaration.objects.filter(assessor_id=assessor.pk, assessment=assessment)
         .exclude(relationship=ImpartialityDeclaration.Relationship.NONE)
         .exists()
+        # A second admin may approve the pairing with a recorded reason (admin console).
+        and not AssignmentOverride.objects.filter(
+            assessment=assessment, assessor_id=assessor.pk
+        ).exists()
     ):
         return _("You declared a conflict of interest with this candidate.")
     return None

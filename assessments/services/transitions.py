@@ -228,12 +228,6 @@ def assessment_schedule(
         raise ValidationError(_("The event is cancelled or already done."), code="event_closed")
     if not event.assignments.filter(assessor=assessor).exists():
         raise ValidationError(_("The assessor is not assigned to this event."), code="not_assigned")
-    # Never overridable: a licence valid on the event date and the scheme in scope.
-    from assessments.services.admin import assignment_refusal
-
-    refusal = assignment_refusal(event=event, assessor=assessor)
-    if refusal:
-        raise ValidationError(refusal, code="not_eligible")
     placed = (
         event.assessments.exclude(state__in=Assessment.TERMINAL_STATES)
         .exclude(pk=assessment_id)
@@ -252,6 +246,12 @@ def assessment_schedule(
             raise ValidationError(
                 _("A candidate cannot be their own assessor."), code="self_assessment"
             )
+        # Never overridable: a licence valid on the event date and the scheme in scope.
+        from assessments.services.admin import assignment_refusal
+
+        refusal = assignment_refusal(event=event, assessor=assessor)
+        if refusal:
+            raise ValidationError(refusal, code="not_eligible")
 
     assessment = _transition(
         assessment_id=assessment_id,

@@ -82,7 +82,8 @@ def assessor_list(request: HttpRequest) -> HttpResponse:
         if data.get("q"):
             q = data["q"].strip()
             qs = qs.filter(
-                Q(user__full_name__icontains=q) | Q(user__email__icontains=q)
+                Q(user__full_name__icontains=q)
+                | Q(user__email__icontains=q)
                 | Q(met_number__icontains=q)
             )
         if data.get("scheme"):
@@ -91,17 +92,25 @@ def assessor_list(request: HttpRequest) -> HttpResponse:
         if licence == LicenceState.EXPIRED:
             qs = qs.filter(licence_valid_until__lt=today)
         elif licence == LicenceState.ENDING:
-            qs = qs.filter(licence_valid_until__gte=today,
-                           licence_valid_until__lte=today + datetime.timedelta(days=90))
+            qs = qs.filter(
+                licence_valid_until__gte=today,
+                licence_valid_until__lte=today + datetime.timedelta(days=90),
+            )
         elif licence == LicenceState.VALID:
             qs = qs.filter(licence_valid_until__gte=today)
     page = Paginator(qs.order_by("user__full_name", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, T + "assessor_list.html", {
-        "filter_form": form, "page": page, "today": today,
-        "ending_before": today + datetime.timedelta(days=90),
-    })
+    return render(
+        request,
+        T + "assessor_list.html",
+        {
+            "filter_form": form,
+            "page": page,
+            "today": today,
+            "ending_before": today + datetime.timedelta(days=90),
+        },
+    )
 
 
 @lsp_admin_required
@@ -111,15 +120,19 @@ def assessor_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             profile = services.assessor_register(
-                actor=request.user, email=data["email"], full_name=data["full_name"],
-                met_number=data["met_number"], licence_valid_until=data["licence_valid_until"],
-                scope=data["scope"], status=data["status"], phone=data["phone"],
+                actor=request.user,
+                email=data["email"],
+                full_name=data["full_name"],
+                met_number=data["met_number"],
+                licence_valid_until=data["licence_valid_until"],
+                scope=data["scope"],
+                status=data["status"],
+                phone=data["phone"],
             )
         except (ValidationError, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _("Assessor %(name)s registered.") % {
-                "name": profile.user})
+            messages.success(request, _("Assessor %(name)s registered.") % {"name": profile.user})
             return redirect("assessments:admin_assessors")
     return render(request, T + "assessor_form.html", {"form": form, "profile": None})
 
@@ -128,17 +141,24 @@ def assessor_create(request: HttpRequest) -> HttpResponse:
 def assessor_edit(request: HttpRequest, pk: int) -> HttpResponse:
     profile = get_object_or_404(AssessorProfile.objects.select_related("user"), pk=pk)
     initial = {
-        "met_number": profile.met_number, "licence_valid_until": profile.licence_valid_until,
-        "scope": list(profile.scope.all()), "status": profile.status, "phone": profile.phone,
+        "met_number": profile.met_number,
+        "licence_valid_until": profile.licence_valid_until,
+        "scope": list(profile.scope.all()),
+        "status": profile.status,
+        "phone": profile.phone,
     }
     form = AssessorForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.assessor_update(
-                actor=request.user, profile_id=profile.pk, reason=data["reason"],
-                scope=data["scope"], met_number=data["met_number"],
-                licence_valid_until=data["licence_valid_until"], status=data["status"],
+                actor=request.user,
+                profile_id=profile.pk,
+                reason=data["reason"],
+                scope=data["scope"],
+                met_number=data["met_number"],
+                licence_valid_until=data["licence_valid_until"],
+                status=data["status"],
                 phone=data["phone"],
             )
         except (ValidationError, PermissionDenied) as exc:
@@ -147,8 +167,9 @@ def assessor_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Assessor %(name)s updated.") % {"name": profile.user})
             return redirect("assessments:admin_assessors")
     history = profile.history.select_related("history_user").order_by("-history_date")[:10]
-    return render(request, T + "assessor_form.html", {
-        "form": form, "profile": profile, "history": history})
+    return render(
+        request, T + "assessor_form.html", {"form": form, "profile": profile, "history": history}
+    )
 
 
 def _form_errors(form, exc: Exception) -> None:
@@ -164,9 +185,11 @@ def _form_errors(form, exc: Exception) -> None:
 
 @lsp_admin_required
 def tuk_list(request: HttpRequest) -> HttpResponse:
-    tuks = TUK.objects.select_related("verified_by").annotate(
-        upcoming=Count("events", filter=Q(events__starts_at__gte=timezone.now()))
-    ).order_by("name")
+    tuks = (
+        TUK.objects.select_related("verified_by")
+        .annotate(upcoming=Count("events", filter=Q(events__starts_at__gte=timezone.now())))
+        .order_by("name")
+    )
     return render(request, T + "tuk_list.html", {"tuks": tuks})
 
 
@@ -206,9 +229,13 @@ def tuk_verify(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.tuk_verify(
-                actor=request.user, tuk_id=tuk.pk, checklist=form.checklist(),
-                conclusion=data["conclusion"], verifier=data["verifier"],
-                verified_on=data["verified_on"], note=data["note"],
+                actor=request.user,
+                tuk_id=tuk.pk,
+                checklist=form.checklist(),
+                conclusion=data["conclusion"],
+                verifier=data["verifier"],
+                verified_on=data["verified_on"],
+                note=data["note"],
             )
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, _refusal_text(exc))
@@ -216,8 +243,7 @@ def tuk_verify(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Verification of %(tuk)s recorded.") % {"tuk": tuk})
             return redirect("assessments:admin_tuks")
     records = TUKVerification.objects.filter(tuk=tuk).select_related("verifier")[:5]
-    return render(request, T + "tuk_verify.html", {"form": form, "tuk": tuk,
-                                                   "records": records})
+    return render(request, T + "tuk_verify.html", {"form": form, "tuk": tuk, "records": records})
 
 
 # --- events -------------------------------------------------------------------------------------
@@ -228,8 +254,11 @@ def event_list(request: HttpRequest) -> HttpResponse:
     when = request.GET.get("when", "upcoming")
     now = timezone.now()
     qs = AssessmentEvent.objects.select_related("tuk", "scheme_version__scheme").annotate(
-        placed=Count("assessments", filter=~Q(assessments__state__in=Assessment.TERMINAL_STATES),
-                     distinct=True),
+        placed=Count(
+            "assessments",
+            filter=~Q(assessments__state__in=Assessment.TERMINAL_STATES),
+            distinct=True,
+        ),
         assessor_count=Count("assignments", distinct=True),
     )
     if when == "past":
@@ -259,7 +288,8 @@ def event_create(request: HttpRequest) -> HttpResponse:
 def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(AssessmentEvent.objects.select_related("tuk"), pk=pk)
     initial = {
-        "name": event.name, "quota": event.quota,
+        "name": event.name,
+        "quota": event.quota,
         "local_starts_at": event.local_starts_at.replace(tzinfo=None),
         "local_ends_at": event.local_ends_at.replace(tzinfo=None),
     }
@@ -278,8 +308,9 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _event_forms(event: AssessmentEvent, data=None) -> dict:
     assessors = [a.assessor for a in event.assignments.select_related("assessor")]
     accepted = (
-        Assessment.objects.filter(scheme_version=event.scheme_version,
-                                  state=Assessment.State.ACCEPTED)
+        Assessment.objects.filter(
+            scheme_version=event.scheme_version, state=Assessment.State.ACCEPTED
+        )
         .select_related("candidate")
         .order_by("state_changed_at", "pk")
     )
@@ -302,16 +333,19 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .values_list("assessment_id", "assessor_id")
     )
     overrides = list(
-        AssignmentOverride.objects.filter(assessment__event=event)
-        .select_related("assessor", "approved_by", "assigned_by", "assessment__candidate")
+        AssignmentOverride.objects.filter(assessment__event=event).select_related(
+            "assessor", "approved_by", "assigned_by", "assessment__candidate"
+        )
     )
     context.update(_event_forms(context["event"]))
-    context.update({
-        "conflicted_ids": {assessment_id for assessment_id, _a in conflicts},
-        "overrides": overrides,
-        "placeable_states": PLACEABLE_STATES,
-        "actions": _allowed_actions(context["event"]),
-    })
+    context.update(
+        {
+            "conflicted_ids": {assessment_id for assessment_id, _a in conflicts},
+            "overrides": overrides,
+            "placeable_states": PLACEABLE_STATES,
+            "actions": _allowed_actions(context["event"]),
+        }
+    )
     return render(request, T + "event_detail.html", context)
 
 
@@ -340,8 +374,9 @@ def event_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _refusal_text(exc))
     else:
-        messages.success(request, _("The event is now: %(status)s.") % {
-            "status": event.get_status_display()})
+        messages.success(
+            request, _("The event is now: %(status)s.") % {"status": event.get_status_display()}
+        )
     return redirect("assessments:admin_event", pk)
 
 
@@ -354,8 +389,9 @@ def event_assign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose an assessor."))
         return redirect("assessments:admin_event", pk)
     try:
-        services.event_assign_assessor(event_id=event.pk, actor=request.user,
-                                       assessor_id=form.cleaned_data["assessor"].pk)
+        services.event_assign_assessor(
+            event_id=event.pk, actor=request.user, assessor_id=form.cleaned_data["assessor"].pk
+        )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _refusal_text(exc))
     else:
@@ -374,8 +410,11 @@ def event_place(request: HttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         services.event_place_candidate(
-            event_id=event.pk, actor=request.user, assessment_id=data["assessment"],
-            assessor_id=data["assessor"], override_reason=data["override_reason"],
+            event_id=event.pk,
+            actor=request.user,
+            assessment_id=data["assessment"],
+            assessor_id=data["assessor"],
+            override_reason=data["override_reason"],
         )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _refusal_text(exc))
@@ -387,7 +426,10 @@ def event_place(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @lsp_admin_required
 def assessment_reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = get_object_or_404(Assessment.objects.exclude(event=None), pk=pk)
+    assessment = get_object_or_404(Assessment, pk=pk)
+    if assessment.event_id is None:
+        messages.error(request, _("This candidate is not placed in an event."))
+        return redirect("assessments:admin_events")
     assessors = get_user_model().objects.filter(event_assignments__event_id=assessment.event_id)
     form = ReassignForm(request.POST, assessors=assessors)
     if not form.is_valid():
@@ -395,7 +437,8 @@ def assessment_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("assessments:admin_event", assessment.event_id)
     try:
         services.assessment_reassign(
-            assessment_id=assessment.pk, actor=request.user,
+            assessment_id=assessment.pk,
+            actor=request.user,
             assessor_id=form.cleaned_data["assessor"],
             override_reason=form.cleaned_data["override_reason"],
         )
@@ -421,6 +464,9 @@ urlpatterns = [
     path("console/events/<int:pk>/assign/", event_assign, name="admin_event_assign"),
     path("console/events/<int:pk>/place/", event_place, name="admin_event_place"),
     path("console/events/<int:pk>/<slug:action>/", event_action, name="admin_event_action"),
-    path("console/assessments/<int:pk>/reassign/", assessment_reassign,
-         name="admin_assessment_reassign"),
+    path(
+        "console/assessments/<int:pk>/reassign/",
+        assessment_reassign,
+        name="admin_assessment_reassign",
+    ),
 ]

@@ -188,7 +188,8 @@ def _with_next(url: str, next_url: str) -> str:
 
 def _safe_next(request: HttpRequest) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    # Only a local absolute path: redirect() would try a bare word as a URL name (NoReverseMatch).
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,6 +28,16 @@ from assessments.pdf.header import form_label, lsp_header
 TEMPLATE_DIR = "assessments/documents"
 # Polling interval of the status partial while a document is queued or rendering.
 POLL_SECONDS = 2
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    """Back to the page the form was on, if it is one of ours (never an open redirect)."""
+    referer = request.headers.get("Referer", "")
+    if url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(referer)
+    return redirect("home")
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -85,7 +96,7 @@ def document_request(
                 )
             )
         messages.error(request, message)
-        return redirect(request.headers.get("Referer") or "home")
+        return _back(request)
     if request.htmx:
         render_request.refresh_from_db()
         return _status_response(request, render_request, spec, partial=True)
@@ -225,7 +236,7 @@ def document_batch(request: HttpRequest, document: str, event_id: int) -> HttpRe
         batch = services.render_batch_create(event=event, document=spec.key, actor=request.user)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-        return redirect(request.headers.get("Referer") or "home")
+        return _back(request)
     return redirect("assessments:document_batch_status", pk=batch.pk)
 
 

@@ -4,13 +4,20 @@ import datetime
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assessments.models import Notification
 from assessments.tasks import warn_expiring_licences
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The tests read the English msgids; the project's default language is Indonesian.
+    with translation.override("en"):
+        yield
 
 
 def _ending_in(days: int):

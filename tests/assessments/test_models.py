@@ -94,10 +94,13 @@ def test_every_named_constraint_has_a_test():
         for model in apps.get_app_config(app).get_models()
         for constraint in model._meta.constraints
     }
+    from tests.assessments.test_admin_services import ADMIN_CONSTRAINTS
     from tests.assessments.test_archive_models import ARCHIVE_CONSTRAINTS
     from tests.assessments.test_assessor_models import ASSESSOR_CONSTRAINTS
 
-    assert names == TESTED_CONSTRAINTS | ASSESSOR_CONSTRAINTS | ARCHIVE_CONSTRAINTS
+    assert names == (
+        TESTED_CONSTRAINTS | ASSESSOR_CONSTRAINTS | ARCHIVE_CONSTRAINTS | ADMIN_CONSTRAINTS
+    )
 
 
 # --- assessor and candidate profiles ------------------------------------------------------------

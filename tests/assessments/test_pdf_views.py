@@ -271,3 +271,15 @@ def test_a_batch_in_progress_polls_and_only_admins_start_one(
     response = client.post(url)
     partial = client.get(response["Location"], **HTMX).content.decode()
     assert 'data-done="0" data-total="1"' in partial and 'hx-trigger="every 2s"' in partial
+
+
+def test_a_refused_batch_goes_back_to_our_page_never_elsewhere(client, admin_user):
+    event = factories.AssessmentEventFactory()  # nobody placed in it yet
+    url = reverse("assessments:document_batch", args=["ak01", event.pk])
+    client.force_login(admin_user)
+    response = client.post(url, HTTP_REFERER="https://evil.example/phish")
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    local = "http://testserver" + reverse("assessments:archive_check")
+    response = client.post(url, HTTP_REFERER=local)
+    assert response["Location"] == local
+    assert not RenderRequest.objects.exists()

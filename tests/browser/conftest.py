@@ -13,6 +13,7 @@ tests/certification/test_worker.py.
 """
 
 import email
+import email.message
 import json
 import os
 import re
@@ -26,17 +27,16 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.browser.artifacts import SCREENSHOT_DIR
 from tests.conftest import CHROMIUM
 
 # Playwright's sync API runs an event loop in the main thread; Django refuses ORM calls there
 # (fixtures, the mail reader) unless told that this is deliberate.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
 # Where the browser fetches axe from; the route in open_person answers it, the app never sees it.
 AXE_URL = "/__browser-tests__/axe.min.js"
-SCREENSHOT_DIR = BASE_DIR / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -50,8 +50,6 @@ DESKTOP = {"width": 1366, "height": 900}
 # axe impacts that fail a journey; "moderate" and "minor" ones are printed only.
 BLOCKING_IMPACTS = {"serious", "critical"}
 TIMEOUT_MS = 15_000
-
-_session_started = time.time()
 
 
 @pytest.fixture(scope="session")
@@ -168,6 +166,13 @@ def open_person(browser, live_server, request):
         person = Person(name=name, journey=journey, base_url=live_server.url, page=page)
 
         def on_console(message):
+            # Chromium logs every HTTP error response as a console error too: the expected
+            # ones (see Person.expecting) are not faults.
+            url = (message.location or {}).get("url", "")
+            if message.text.startswith("Failed to load resource") and any(
+                fragment in url for _, fragment in person.allowed
+            ):
+                return
             if message.type == "error":
                 person.problems.append(f"console error on {page.url}: {message.text}")
 
@@ -205,6 +210,17 @@ def open_person(browser, live_server, request):
         context.close()
 
 
+@pytest.fixture(autouse=True)
+def mail_folder(settings, tmp_path) -> Path:
+    """Mail goes to .eml files, as from a worker: pytest-django's test environment would keep it
+    in a locmem outbox. One folder per test, so a journey only ever reads its own mail."""
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    settings.EMAIL_BACKEND = "certification.mail.FileAndConsoleBackend"
+    settings.EMAIL_FILE_PATH = str(folder)
+    return folder
+
+
 @pytest.fixture
 def demo(transactional_db):
     """The demo LSP of `make run`: published scheme, TUKs, assessors, an open event."""
@@ -218,16 +234,16 @@ def demo(transactional_db):
 # --- mail ---------------------------------------------------------------------------------------
 
 
-def mail_to(address: str, *, subject_contains: str = "", timeout: float = 10) -> email.message:
+def mail_to(
+    address: str, *, subject_contains: str = "", timeout: float = 10
+) -> email.message.EmailMessage:
     """The newest message to ``address`` in EMAIL_FILE_PATH, waiting for it up to ``timeout``."""
     folder = Path(settings.EMAIL_FILE_PATH)
     deadline = time.monotonic() + timeout
     while True:
         for path in sorted(folder.glob("*.eml"), reverse=True):
             message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-            if address in (message["To"] or "") and subject_contains in (
-                message["Subject"] or ""
-            ):
+            if address in (message["To"] or "") and subject_contains in (message["Subject"] or ""):
                 return message
         if time.monotonic() > deadline:
             raise AssertionError(f"no mail to {address} ({subject_contains!r}) in {folder}")
@@ -242,22 +258,3 @@ def link_path(message, pattern: str) -> str:
         if re.search(pattern, path):
             return path
     raise AssertionError(f"no link matching {pattern!r} in:\n{body}")
-
-
-# --- the list of screenshots at the end of the run ----------------------------------------------
-
-
-def pytest_terminal_summary(terminalreporter):
-    # Read from disk: under pytest-xdist the screenshots are taken in the worker processes.
-    if not SCREENSHOT_DIR.exists():
-        return
-    shots = sorted(
-        path
-        for path in SCREENSHOT_DIR.rglob("*.png")
-        if path.stat().st_mtime >= _session_started - 1
-    )
-    if not shots:
-        return
-    terminalreporter.section(f"browser screenshots ({len(shots)})")
-    for path in shots:
-        terminalreporter.write_line(str(path.relative_to(BASE_DIR)))

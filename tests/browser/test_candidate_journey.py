@@ -3,12 +3,12 @@ scheme with documents, evidence and the FR.APL.02 self-assessment, submits; the 
 it for revision from the verification page; the candidate replaces the document and submits again.
 """
 
-import base64
 import re
 import zlib
 
 import pytest
 
+from tests import factories
 from tests.browser.conftest import link_path, mail_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -133,7 +133,8 @@ def test_candidate(demo, open_person):
             else upload(f"{kind}.pdf", "application/pdf", pdf_bytes(kind))
         )
         page.locator(f"#id_{kind}_file").set_input_files(file)
-        page.locator(f"form:has(#id_{kind}_file) button[type=submit]").click()
+        with page.expect_response(lambda r: r.request.method == "POST" and "/documents/" in r.url):
+            page.locator(f"form:has(#id_{kind}_file) button[type=submit]").click()
         page.wait_for_load_state("load")
         dewi.assert_clean()
     dewi.check("documents")
@@ -148,16 +149,26 @@ def test_candidate(demo, open_person):
     page.get_by_text("Your evidence (1 item").first.wait_for()
     dewi.check("evidence")
     page.get_by_role("link", name="Next: self-assessment").click()
-    answers = page.locator("input[type=radio][value=K]")
-    for index in range(answers.count()):
-        radio = answers.nth(index)
-        radio.check()
-        element = radio.locator("xpath=ancestor::form[1]")
-        boxes = element.locator("input[type=checkbox]")
-        for box in range(boxes.count()):
-            boxes.nth(box).check()
-        page.wait_for_load_state("networkidle")
-    page.get_by_text(f"{answers.count()} of {answers.count()} elements answered").wait_for()
+    # Answered with the keyboard (the radios are Bootstrap toggle buttons); each change saves
+    # itself through htmx, which swaps the element's form.
+    elements = page.locator("input[type=radio][value=K]").evaluate_all(
+        "(radios) => radios.map((r) => r.name.split('-')[0])"
+    )
+    assert elements
+    for element in elements:
+        form = f"form:has(#{element}-answer-K)"
+        page.locator(f"#{element}-answer-K").focus()
+        page.keyboard.press("Space")
+        # K without evidence: the swapped-in form asks for evidence. Waiting for it means the
+        # checkbox below is the new one, not one being replaced under the key press.
+        page.locator(f"{form} [data-unsupported]").wait_for()
+        with page.expect_response(lambda r: "/apl02/" in r.url and r.request.method == "POST"):
+            page.locator(f"{form} input[type=checkbox]").first.check()
+        page.locator(f"{form} [data-unsupported]").wait_for(state="detached")
+        page.locator(f"{form} [data-saved]").wait_for()
+        assert page.locator(f"{form} input[type=checkbox]").first.is_checked()
+        dewi.assert_clean()
+    page.get_by_text(f"{len(elements)} of {len(elements)} elements answered").first.wait_for()
     dewi.check("apl02")
 
     page.get_by_role("link", name="Next: review and submit").click()
@@ -194,3 +205,27 @@ def test_candidate(demo, open_person):
     page.get_by_role("button", name="Submit again").click()
     page.get_by_text("Your application is submitted.").first.wait_for()
     dewi.check("resubmitted")
+
+
+@pytest.fixture
+def scheduled(candidate):
+    """Starting point once the LSP scheduled Alice (no admin scheduling page exists yet): her
+    accepted application placed in an event with an assessor, through the services."""
+    from assessments.models import Assessment
+
+    return factories.assessment_in_state(Assessment.State.SCHEDULED, candidate=candidate)
+
+
+def test_candidate_signs_ak01(scheduled, candidate, open_person):
+    alice = open_person("candidate-ak01")
+    page = alice.page
+    sign_in(alice, candidate.email, factories.PASSWORD)
+    alice.goto(f"/assessments/{scheduled.pk}/")
+    alice.check("scheduled")
+    alice.goto(f"/assessments/{scheduled.pk}/consent/")
+    alice.check("consent")
+    page.locator("#id_typed_name").fill(candidate.full_name)
+    page.locator("#id_agreed").check()
+    page.get_by_role("button", name=re.compile("Sign")).click()
+    page.get_by_text("You signed FR.AK.01.").first.wait_for()
+    alice.check("consent-signed")

@@ -69,6 +69,8 @@ def test_language_switch_refuses_a_foreign_next_url(client, db):
 
 
 def test_signed_in_pages_follow_the_chosen_language(client, candidate):
+    candidate.language = "id"
+    candidate.save(update_fields=["language"])
     client.force_login(candidate)
 
     assert "Sertifikasi saya" in client.get(reverse("home")).content.decode()

