@@ -90,8 +90,11 @@ def apl02_rows(assessment: Assessment) -> tuple[list[dict], dict]:
                 }
             )
         units.append({"scheme_unit": scheme_unit, "unit": scheme_unit.unit, "elements": elements})
-    return units, {"answered": answered, "total": total,
-                   "percent": round(100 * answered / total) if total else 0}
+    return units, {
+        "answered": answered,
+        "total": total,
+        "percent": round(100 * answered / total) if total else 0,
+    }
 
 
 def current_documents(assessment: Assessment) -> QuerySet[ApplicationDocument]:
@@ -116,8 +119,14 @@ def state_timeline(assessment: Assessment) -> list[dict]:
     timeline, last = [], None
     for state, when, reason in rows:
         if state != last:
-            timeline.append({"state": state, "label": Assessment.State(state).label,
-                             "at": when, "reason": reason or ""})
+            timeline.append(
+                {
+                    "state": state,
+                    "label": Assessment.State(state).label,
+                    "at": when,
+                    "reason": reason or "",
+                }
+            )
             last = state
     return timeline
 
@@ -160,8 +169,16 @@ ASSESSOR_STEPS = [
     ("feedback", "assessments:assess_feedback", gettext_lazy("Feedback")),
     ("report", "assessments:assess_report", gettext_lazy("Report")),
 ]
-_STATE_ORDER = ["scheduled", "cleared", "prepared", "in_progress", "reopened", "recommended",
-                "reported", "decided"]
+_STATE_ORDER = [
+    "scheduled",
+    "cleared",
+    "prepared",
+    "in_progress",
+    "reopened",
+    "recommended",
+    "reported",
+    "decided",
+]
 
 
 def assessor_stepper(assessment: Assessment, current: str) -> list[dict]:
@@ -178,16 +195,27 @@ def assessor_stepper(assessment: Assessment, current: str) -> list[dict]:
         if key == "prepare":
             status = "done" if prepared else "open"
         elif key == "report":
-            status = "done" if state in ("reported", "decided") else (
-                "open" if recommended else "locked")
+            status = (
+                "done"
+                if state in ("reported", "decided")
+                else ("open" if recommended else "locked")
+            )
         else:
             status = "done" if recommended else ("open" if prepared else "locked")
         try:
             url = reverse(url_name, args=[assessment.pk])
         except NoReverseMatch:
             url = ""
-        steps.append({"key": key, "url": url, "label": str(label), "status": status,
-                      "current": key == current, "number": len(steps) + 1})
+        steps.append(
+            {
+                "key": key,
+                "url": url,
+                "label": str(label),
+                "status": status,
+                "current": key == current,
+                "number": len(steps) + 1,
+            }
+        )
     return steps
 
 
@@ -539,9 +567,7 @@ def event_documents_context(event) -> dict:
     number of queries. The PDF helper renders it; the admin's event page shows it."""
     from assessments.models import AssessmentEvent, AssessorProfile, EventAssessor
 
-    event = AssessmentEvent.objects.select_related("tuk", "scheme_version__scheme").get(
-        pk=event.pk
-    )
+    event = AssessmentEvent.objects.select_related("tuk", "scheme_version__scheme").get(pk=event.pk)
     candidates = list(
         Assessment.objects.filter(event=event)
         .exclude(state=Assessment.State.WITHDRAWN)
@@ -562,8 +588,9 @@ def event_documents_context(event) -> dict:
             "user": a.assessor,
             "name": a.assessor.full_name or a.assessor.email,
             "met_number": getattr(profiles.get(a.assessor_id), "met_number", ""),
-            "licence_valid_until": getattr(profiles.get(a.assessor_id), "licence_valid_until",
-                                           None),
+            "licence_valid_until": getattr(
+                profiles.get(a.assessor_id), "licence_valid_until", None
+            ),
             "assigned_by": a.assigned_by,
             "assigned_at": a.assigned_at,
             "candidates": [c for c in candidates if c.assessor_id == a.assessor_id],
@@ -585,8 +612,9 @@ def event_documents_context(event) -> dict:
                 "assessment": a,
                 "candidate": a.candidate,
                 "name": a.candidate.full_name or a.candidate.email,
-                "institution": getattr(getattr(a.candidate, "candidate_profile", None),
-                                       "institution", ""),
+                "institution": getattr(
+                    getattr(a.candidate, "candidate_profile", None), "institution", ""
+                ),
                 "assessor": a.assessor,
                 "attended_at": a.attended_at,
             }

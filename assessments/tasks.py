@@ -7,14 +7,15 @@ from django.utils import timezone, translation
 from assessments.models import Notification
 
 
-@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True,
-             max_retries=5)
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_notification_email(self, notification_id: int) -> None:
     """Email the copy of an in-app notification once (safe to run twice)."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update().select_related("recipient")
-            .filter(pk=notification_id, emailed_at__isnull=True).first()
+            Notification.objects.select_for_update()
+            .select_related("recipient")
+            .filter(pk=notification_id, emailed_at__isnull=True)
+            .first()
         )
         if notification is None:
             return

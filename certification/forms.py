@@ -114,8 +114,15 @@ class LSPForm(forms.ModelForm):
 
         model = LSP
         fields = [
-            "name", "short_code", "licence_number", "licence_valid_until", "address", "city",
-            "phone", "email", "website",
+            "name",
+            "short_code",
+            "licence_number",
+            "licence_valid_until",
+            "address",
+            "city",
+            "phone",
+            "email",
+            "website",
         ]
         widgets = {
             "licence_valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -131,11 +138,16 @@ class LSPForm(forms.ModelForm):
         for form in Form:
             custom = labels.get(form.value, {})
             self.fields[f"code_{form.value}"] = forms.CharField(
-                label=_("Code"), max_length=40, required=False, initial=custom.get("code", ""),
+                label=_("Code"),
+                max_length=40,
+                required=False,
+                initial=custom.get("code", ""),
                 widget=forms.TextInput(attrs={"placeholder": form.label}),
             )
             self.fields[f"title_{form.value}"] = forms.CharField(
-                label=_("Title"), max_length=200, required=False,
+                label=_("Title"),
+                max_length=200,
+                required=False,
                 initial=custom.get("title", ""),
                 widget=forms.TextInput(attrs={"placeholder": FORM_TITLES[form]}),
             )

@@ -25,9 +25,11 @@ def pytest_collection_modifyitems(config, items):
     reasons = {
         "postgres": None if _on_postgres() else "needs PostgreSQL: set DATABASE_URL=postgres://...",
         "redis": None if settings.REDIS_URL else "needs Redis: set REDIS_URL=redis://...",
-        "worker": None if (_on_postgres() and settings.REDIS_URL)
+        "worker": None
+        if (_on_postgres() and settings.REDIS_URL)
         else "needs PostgreSQL and Redis to run a real Celery worker",
-        "browser": None if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)
+        "browser": None
+        if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)
         else f"needs Chromium at {CHROMIUM} (apt-get install chromium)",
     }
     for item in items:
@@ -46,26 +48,30 @@ def _fresh_cache():
 
 @pytest.fixture
 def candidate(db):
-    return factories.CandidateProfileFactory(user__email="alice@example.test",
-                                             user__full_name="Alice Asesi").user
+    return factories.CandidateProfileFactory(
+        user__email="alice@example.test", user__full_name="Alice Asesi"
+    ).user
 
 
 @pytest.fixture
 def other_candidate(db):
-    return factories.CandidateProfileFactory(user__email="bob@example.test",
-                                             user__full_name="Bob Asesi").user
+    return factories.CandidateProfileFactory(
+        user__email="bob@example.test", user__full_name="Bob Asesi"
+    ).user
 
 
 @pytest.fixture
 def assessor(db):
-    return factories.AssessorProfileFactory(user__email="charlie@example.test",
-                                            user__full_name="Charlie Asesor").user
+    return factories.AssessorProfileFactory(
+        user__email="charlie@example.test", user__full_name="Charlie Asesor"
+    ).user
 
 
 @pytest.fixture
 def other_assessor(db):
-    return factories.AssessorProfileFactory(user__email="dina@example.test",
-                                            user__full_name="Dina Asesor").user
+    return factories.AssessorProfileFactory(
+        user__email="dina@example.test", user__full_name="Dina Asesor"
+    ).user
 
 
 @pytest.fixture
@@ -75,8 +81,9 @@ def admin_user(db):
 
 @pytest.fixture
 def decision_maker(db):
-    return factories.DecisionMakerUserFactory(email="komite@example.test",
-                                              full_name="Komite Teknis")
+    return factories.DecisionMakerUserFactory(
+        email="komite@example.test", full_name="Komite Teknis"
+    )
 
 
 @pytest.fixture

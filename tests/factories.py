@@ -104,21 +104,27 @@ def make_unit(*, elements: int = 2, criteria: int = 2, **kwargs) -> Unit:
     for e in range(1, elements + 1):
         element = Element.objects.create(unit=unit, number=e, title=f"Elemen {e} dari {unit.code}")
         for c in range(1, criteria + 1):
-            Criterion.objects.create(element=element, number=f"{e}.{c}", position=c,
-                                     text=f"KUK {e}.{c} dari {unit.code} dilakukan sesuai SOP.")
+            Criterion.objects.create(
+                element=element,
+                number=f"{e}.{c}",
+                position=c,
+                text=f"KUK {e}.{c} dari {unit.code} dilakukan sesuai SOP.",
+            )
     return unit
 
 
-def make_scheme_version(*, units: int = 2, elements: int = 2, criteria: int = 2,
-                        publish: bool = True, **kwargs) -> SchemeVersion:
+def make_scheme_version(
+    *, units: int = 2, elements: int = 2, criteria: int = 2, publish: bool = True, **kwargs
+) -> SchemeVersion:
     """A scheme version with one group of ``units`` units; published unless publish=False."""
     from schemes.services import scheme_version_publish
 
     version = SchemeVersionFactory(**kwargs)
     group = UnitGroup.objects.create(version=version, position=1, title="Kelompok Pekerjaan 1")
     for position in range(1, units + 1):
-        SchemeUnit.objects.create(group=group, position=position,
-                                  unit=make_unit(elements=elements, criteria=criteria))
+        SchemeUnit.objects.create(
+            group=group, position=position, unit=make_unit(elements=elements, criteria=criteria)
+        )
     if publish:
         version = scheme_version_publish(version_id=version.pk, actor=None)
     return version
@@ -131,7 +137,8 @@ class AssessorProfileFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(AssessorUserFactory)
     met_number = factory.Sequence(lambda n: f"MET.000.{n:06d}.2020")
     licence_valid_until = factory.LazyFunction(
-        lambda: timezone.localdate() + datetime.timedelta(days=365))
+        lambda: timezone.localdate() + datetime.timedelta(days=365)
+    )
 
 
 class CandidateProfileFactory(factory.django.DjangoModelFactory):
@@ -198,19 +205,48 @@ def assessment_in_state(state: str, **kwargs) -> Assessment:
 
     S = Assessment.State
     path = {
-        S.DRAFT: [], S.SUBMITTED: ["submit"], S.RETURNED: ["submit", "return"],
-        S.ACCEPTED: ["submit", "accept"], S.REJECTED: ["submit", "reject"],
+        S.DRAFT: [],
+        S.SUBMITTED: ["submit"],
+        S.RETURNED: ["submit", "return"],
+        S.ACCEPTED: ["submit", "accept"],
+        S.REJECTED: ["submit", "reject"],
         S.SCHEDULED: ["submit", "accept", "schedule"],
         S.CLEARED: ["submit", "accept", "schedule", "clear"],
         S.PREPARED: ["submit", "accept", "schedule", "clear", "prepare"],
         S.IN_PROGRESS: ["submit", "accept", "schedule", "clear", "prepare", "start"],
         S.RECOMMENDED: ["submit", "accept", "schedule", "clear", "prepare", "start", "recommend"],
-        S.REPORTED: ["submit", "accept", "schedule", "clear", "prepare", "start", "recommend",
-                     "report"],
-        S.DECIDED: ["submit", "accept", "schedule", "clear", "prepare", "start", "recommend",
-                    "report", "decide"],
-        S.REOPENED: ["submit", "accept", "schedule", "clear", "prepare", "start", "recommend",
-                     "report", "reopen"],
+        S.REPORTED: [
+            "submit",
+            "accept",
+            "schedule",
+            "clear",
+            "prepare",
+            "start",
+            "recommend",
+            "report",
+        ],
+        S.DECIDED: [
+            "submit",
+            "accept",
+            "schedule",
+            "clear",
+            "prepare",
+            "start",
+            "recommend",
+            "report",
+            "decide",
+        ],
+        S.REOPENED: [
+            "submit",
+            "accept",
+            "schedule",
+            "clear",
+            "prepare",
+            "start",
+            "recommend",
+            "report",
+            "reopen",
+        ],
         S.ABSENT: ["submit", "accept", "schedule", "absent"],
         S.WITHDRAWN: ["withdraw"],
     }[state]
@@ -223,8 +259,9 @@ def assessment_in_state(state: str, **kwargs) -> Assessment:
         if step == "submit":
             services.assessment_submit(assessment_id=pk, actor=candidate)
         elif step == "return":
-            services.assessment_return(assessment_id=pk, actor=admin, note="Lengkapi KTP",
-                                       sections=["apl01"])
+            services.assessment_return(
+                assessment_id=pk, actor=admin, note="Lengkapi KTP", sections=["apl01"]
+            )
         elif step == "accept":
             services.assessment_accept(assessment_id=pk, actor=admin)
         elif step == "reject":
@@ -234,8 +271,9 @@ def assessment_in_state(state: str, **kwargs) -> Assessment:
             EventAssessor.objects.create(event=event, assessor=assessor, assigned_by=admin)
             # Scheduling needs the scheme in the assessor's scope (admin console, issue 6).
             AssessorProfile.objects.get(user=assessor).scope.add(event.scheme_version.scheme_id)
-            services.assessment_schedule(assessment_id=pk, actor=admin, event=event,
-                                         assessor=assessor)
+            services.assessment_schedule(
+                assessment_id=pk, actor=admin, event=event, assessor=assessor
+            )
         elif step in {"clear", "prepare", "start", "recommend", "report"}:
             getattr(services, f"assessment_{step}")(assessment_id=pk, actor=assessor)
         elif step == "decide":
@@ -327,8 +365,11 @@ def make_submitted_application(
     candidate = candidate or CandidateProfileFactory().user
     if scheme_version is None:
         scheme_version = make_scheme_version(
-            units=units, elements=elements, criteria=1,
-            required_documents=list(required_documents), fee=fee,
+            units=units,
+            elements=elements,
+            criteria=1,
+            required_documents=list(required_documents),
+            fee=fee,
         )
     assessment = services.application_start(
         candidate=candidate,
@@ -337,16 +378,26 @@ def make_submitted_application(
         event_id=event.pk if event else None,
     )
     for kind in services.required_document_kinds(assessment):
-        services.document_upload(assessment_id=assessment.pk, actor=candidate, kind=kind,
-                                 uploaded=pdf_upload(f"{kind}.pdf"))
-    evidence = services.evidence_upload(assessment_id=assessment.pk, actor=candidate,
-                                        title="Laporan proyek", uploaded=pdf_upload("proyek.pdf"))
-    for element in Element.objects.filter(
-        unit__scheme_units__group__version=scheme_version.pk
-    ):
-        services.self_assessment_save(assessment_id=assessment.pk, actor=candidate,
-                                      element_id=element.pk, answer="K",
-                                      evidence_ids=[evidence.pk])
+        services.document_upload(
+            assessment_id=assessment.pk,
+            actor=candidate,
+            kind=kind,
+            uploaded=pdf_upload(f"{kind}.pdf"),
+        )
+    evidence = services.evidence_upload(
+        assessment_id=assessment.pk,
+        actor=candidate,
+        title="Laporan proyek",
+        uploaded=pdf_upload("proyek.pdf"),
+    )
+    for element in Element.objects.filter(unit__scheme_units__group__version=scheme_version.pk):
+        services.self_assessment_save(
+            assessment_id=assessment.pk,
+            actor=candidate,
+            element_id=element.pk,
+            answer="K",
+            evidence_ids=[evidence.pk],
+        )
     services.application_submit(assessment_id=assessment.pk, actor=candidate)
     assessment.refresh_from_db()
     return assessment
@@ -459,7 +510,9 @@ def event_with_candidates(
 
     S = Assessment.State
     after_schedule = {
-        S.SCHEDULED: [], S.CLEARED: ["clear"], S.PREPARED: ["clear", "prepare"],
+        S.SCHEDULED: [],
+        S.CLEARED: ["clear"],
+        S.PREPARED: ["clear", "prepare"],
         S.IN_PROGRESS: ["clear", "prepare", "start"],
         S.RECOMMENDED: ["clear", "prepare", "start", "recommend"],
         S.REPORTED: ["clear", "prepare", "start", "recommend", "report"],
@@ -493,8 +546,7 @@ def event_with_candidates(
         pk = assessment.pk
         services.assessment_submit(assessment_id=pk, actor=candidate)
         services.assessment_accept(assessment_id=pk, actor=admin)
-        services.assessment_schedule(assessment_id=pk, actor=admin, event=event,
-                                     assessor=assessor)
+        services.assessment_schedule(assessment_id=pk, actor=admin, event=event, assessor=assessor)
         for step in after_schedule[state]:
             if step == "decide":
                 services.assessment_decide(assessment_id=pk, actor=DecisionMakerUserFactory())
@@ -506,7 +558,9 @@ def event_with_candidates(
                 getattr(services, f"assessment_{step}")(assessment_id=pk, actor=assessor)
         if declare:  # declared before the event, so also for those absent or decided since
             ImpartialityDeclaration.objects.create(
-                event=event, assessor=assessor, assessment_id=pk,
+                event=event,
+                assessor=assessor,
+                assessment_id=pk,
                 relationship=ImpartialityDeclaration.Relationship.NONE,
             )
         assessment.refresh_from_db()
@@ -540,16 +594,21 @@ def full_assessment_record(
     from assessments.services.assessor import AK07_CHARACTERISTICS, DOCUMENT_CHECKS, TUK_CHECKS
 
     scheme_version = make_scheme_version(
-        units=units, elements=elements, criteria=criteria,
-        required_documents=["photo", "ktp", "ijazah"], kkni_level=None,
+        units=units,
+        elements=elements,
+        criteria=criteria,
+        required_documents=["photo", "ktp", "ijazah"],
+        kkni_level=None,
     )
-    candidate = candidate or CandidateProfileFactory(
-        institution="PT Maju Bersama", position="Staf TI").user
+    candidate = (
+        candidate or CandidateProfileFactory(institution="PT Maju Bersama", position="Staf TI").user
+    )
     assessment = make_submitted_application(candidate=candidate, scheme_version=scheme_version)
     pk = assessment.pk
     admin = AdminUserFactory(full_name="Admin Verifikasi")
     services.application_check_documents(
-        assessment_id=pk, actor=admin,
+        assessment_id=pk,
+        actor=admin,
         checks={d.pk: (True, True) for d in assessment.documents.filter(replaced_at__isnull=True)},
     )
     services.application_accept(assessment_id=pk, actor=admin, note="Persyaratan lengkap.")
@@ -561,25 +620,42 @@ def full_assessment_record(
     services.assessment_schedule(assessment_id=pk, actor=admin, event=event, assessor=assessor)
     assessment.refresh_from_db()
     assessor_may_act(assessment)
-    services.review_apl02(assessment_id=pk, actor=assessor, proceed=True,
-                          note="Bukti memadai, asesmen dapat dilanjutkan.")
+    services.review_apl02(
+        assessment_id=pk,
+        actor=assessor,
+        proceed=True,
+        note="Bukti memadai, asesmen dapat dilanjutkan.",
+    )
     unit_ids = list(scheme_version.units().values_list("pk", flat=True))
     services.plan_save(
-        assessment_id=pk, actor=assessor, potensi=3, context="workplace",
+        assessment_id=pk,
+        actor=assessor,
+        potensi=3,
+        context="workplace",
         purpose_note="SKKNI dan SOP perusahaan.",
-        unit_plans={u: (["L", "TL"], ["ia01", "ia07", "ia08"], "Observasi dan portofolio.")
-                    for u in unit_ids},
+        unit_plans={
+            u: (["L", "TL"], ["ia01", "ia07", "ia08"], "Observasi dan portofolio.")
+            for u in unit_ids
+        },
         tuk_ready=dict.fromkeys(TUK_CHECKS, True),
         documents_complete=dict.fromkeys(DOCUMENT_CHECKS, True),
-        adjustments={key: {"needed": key == "time", "note": "Tambahan waktu 15 menit."
-                           if key == "time" else ""} for key in AK07_CHARACTERISTICS},
+        adjustments={
+            key: {
+                "needed": key == "time",
+                "note": "Tambahan waktu 15 menit." if key == "time" else "",
+            }
+            for key in AK07_CHARACTERISTICS
+        },
     )
     ConsentTerms.objects.update_or_create(
-        assessment=assessment, defaults={"methods": list(ConsentTerms.DEFAULT_METHODS)})
-    services.consent_sign(assessment_id=pk, actor=candidate, typed_name=candidate.full_name,
-                          agreed=True)
-    services.consent_sign(assessment_id=pk, actor=assessor, typed_name=assessor.full_name,
-                          agreed=True)
+        assessment=assessment, defaults={"methods": list(ConsentTerms.DEFAULT_METHODS)}
+    )
+    services.consent_sign(
+        assessment_id=pk, actor=candidate, typed_name=candidate.full_name, agreed=True
+    )
+    services.consent_sign(
+        assessment_id=pk, actor=assessor, typed_name=assessor.full_name, agreed=True
+    )
     services.preparation_complete(assessment_id=pk, actor=assessor)
     bk_id = unit_ids[-1] if bk_unit else None
     for criterion in Criterion.objects.filter(
@@ -587,27 +663,45 @@ def full_assessment_record(
     ).order_by("element__unit_id", "element__number", "position"):
         failed = criterion.element.unit_id == bk_id and criterion.position == 1
         services.observation_save(
-            assessment_id=pk, actor=assessor, criterion_id=criterion.pk, achieved=not failed,
+            assessment_id=pk,
+            actor=assessor,
+            criterion_id=criterion.pk,
+            achieved=not failed,
             note="Perlu observasi ulang." if failed else "",
         )
     for unit_id in unit_ids:
         if unit_id == bk_id:
             services.unit_decide(
-                assessment_id=pk, actor=assessor, unit_id=unit_id, outcome="BK",
-                sources=[UnitDecision.Source.OBSERVATION], reason="KUK 1.1 belum tercapai.",
+                assessment_id=pk,
+                actor=assessor,
+                unit_id=unit_id,
+                outcome="BK",
+                sources=[UnitDecision.Source.OBSERVATION],
+                reason="KUK 1.1 belum tercapai.",
                 follow_up="Asesmen ulang elemen 1.",
             )
         else:
             services.unit_decide(
-                assessment_id=pk, actor=assessor, unit_id=unit_id, outcome="K",
+                assessment_id=pk,
+                actor=assessor,
+                unit_id=unit_id,
+                outcome="K",
                 sources=[UnitDecision.Source.OBSERVATION, UnitDecision.Source.PORTFOLIO],
             )
-        services.feedback_save(assessment_id=pk, actor=assessor, unit_id=unit_id,
-                               strengths="Teliti dan runtut.", gaps="Dokumentasi kerja.")
+        services.feedback_save(
+            assessment_id=pk,
+            actor=assessor,
+            unit_id=unit_id,
+            strengths="Teliti dan runtut.",
+            gaps="Dokumentasi kerja.",
+        )
     services.recommendation_submit(assessment_id=pk, actor=assessor)
     services.feedback_submit(
-        assessment_id=pk, actor=candidate, answers=[True] * 8 + [False],
-        comments=["Jelas"] + [""] * 8, notes="Terima kasih.",
+        assessment_id=pk,
+        actor=candidate,
+        answers=[True] * 8 + [False],
+        comments=["Jelas"] + [""] * 8,
+        notes="Terima kasih.",
     )
     if report:
         services.report_submit(assessment_id=pk, actor=assessor)
@@ -653,23 +747,34 @@ def decide_all_units(assessment: Assessment, *, bk: tuple[int, ...] = (), feedba
     for position, unit in enumerate(scheme_units(assessment)):
         if position in bk:
             services.unit_decide(
-                assessment_id=assessment.pk, actor=actor, unit_id=unit.pk, outcome="BK",
-                sources=["observasi"], reason="KUK belum tampak konsisten",
+                assessment_id=assessment.pk,
+                actor=actor,
+                unit_id=unit.pk,
+                outcome="BK",
+                sources=["observasi"],
+                reason="KUK belum tampak konsisten",
                 follow_up=f"Ulangi unit {unit.code}",
             )
         else:
             for criterion in Criterion.objects.filter(element__unit=unit):
                 services.observation_save(
-                    assessment_id=assessment.pk, actor=actor, criterion_id=criterion.pk,
+                    assessment_id=assessment.pk,
+                    actor=actor,
+                    criterion_id=criterion.pk,
                     achieved=True,
                 )
             services.unit_decide(
-                assessment_id=assessment.pk, actor=actor, unit_id=unit.pk, outcome="K",
+                assessment_id=assessment.pk,
+                actor=actor,
+                unit_id=unit.pk,
+                outcome="K",
                 sources=["observasi"],
             )
         if feedback:
             services.feedback_save(
-                assessment_id=assessment.pk, actor=actor, unit_id=unit.pk,
+                assessment_id=assessment.pk,
+                actor=actor,
+                unit_id=unit.pk,
                 strengths="Anda menunjukkan langkah kerja yang runtut.",
                 gaps="Latih dokumentasi kode.",
             )
@@ -690,9 +795,11 @@ def reported_with_units(
 
     kwargs.setdefault("scheme_version", make_scheme_version(units=units))
     assessment = assessment_in_state(Assessment.State.REPORTED, **kwargs)
-    unit_ids = SchemeUnit.objects.filter(
-        group__version_id=assessment.scheme_version_id
-    ).order_by("group__position", "position").values_list("unit_id", flat=True)
+    unit_ids = (
+        SchemeUnit.objects.filter(group__version_id=assessment.scheme_version_id)
+        .order_by("group__position", "position")
+        .values_list("unit_id", flat=True)
+    )
     for unit_id, outcome in zip(unit_ids, outcomes or ["K"] * units, strict=False):
         if outcome is None:
             continue
@@ -731,8 +838,13 @@ def full_record(assessment: Assessment) -> Assessment:
     ApplicationDocumentFactory(assessment=assessment, kind="ijazah", original_name="ijazah.pdf")
     evidence = EvidenceFactory(assessment=assessment)
     review = EvidenceReview.objects.create(
-        evidence=evidence, valid=True, authentic=True, current=True, sufficient=True,
-        reviewed_by=assessor, note="Sesuai",
+        evidence=evidence,
+        valid=True,
+        authentic=True,
+        current=True,
+        sufficient=True,
+        reviewed_by=assessor,
+        note="Sesuai",
     )
     criteria = list(
         Criterion.objects.filter(
@@ -741,12 +853,18 @@ def full_record(assessment: Assessment) -> Assessment:
     )
     review.criteria.set(criteria[:2])
     PreparationRecord.objects.create(
-        assessment=assessment, apl02_proceed=True, apl02_reviewed_at=timezone.now(), potensi=3,
-        context="workplace", adjustments={"time": {"needed": True, "note": "Waktu tambahan"}},
+        assessment=assessment,
+        apl02_proceed=True,
+        apl02_reviewed_at=timezone.now(),
+        potensi=3,
+        context="workplace",
+        adjustments={"time": {"needed": True, "note": "Waktu tambahan"}},
     )
     ConsentTerms.objects.create(assessment=assessment, methods=["observasi", "lisan"])
     ImpartialityDeclaration.objects.get_or_create(
-        event_id=assessment.event_id, assessor=assessor, assessment=assessment,
+        event_id=assessment.event_id,
+        assessor=assessor,
+        assessment=assessment,
         defaults={"relationship": "none"},
     )
     for element in Element.objects.filter(
@@ -756,28 +874,42 @@ def full_record(assessment: Assessment) -> Assessment:
         answer.evidence.add(evidence)
     for criterion in criteria:
         Observation.objects.create(
-            assessment=assessment, criterion=criterion, achieved=True, recorded_by=assessor,
+            assessment=assessment,
+            criterion=criterion,
+            achieved=True,
+            recorded_by=assessor,
             note="Dilakukan sesuai SOP",
         )
-    for scheme_unit in SchemeUnit.objects.filter(
-        group__version_id=assessment.scheme_version_id
-    ):
+    for scheme_unit in SchemeUnit.objects.filter(group__version_id=assessment.scheme_version_id):
         UnitPlan.objects.create(
-            assessment=assessment, unit_id=scheme_unit.unit_id, evidence_types=["L", "TL"],
+            assessment=assessment,
+            unit_id=scheme_unit.unit_id,
+            evidence_types=["L", "TL"],
             instruments=["ia01", "ia07"],
         )
         QuestionRecord.objects.create(
-            assessment=assessment, unit_id=scheme_unit.unit_id, instrument="ia07",
-            question="Jelaskan prosedur kerja.", answer="Sesuai SOP", achieved=True,
+            assessment=assessment,
+            unit_id=scheme_unit.unit_id,
+            instrument="ia07",
+            question="Jelaskan prosedur kerja.",
+            answer="Sesuai SOP",
+            achieved=True,
             recorded_by=assessor,
         )
         AssessorFeedback.objects.create(
-            assessment=assessment, unit_id=scheme_unit.unit_id, strengths="Teliti",
-            gaps="Dokumentasi", written_by=assessor,
+            assessment=assessment,
+            unit_id=scheme_unit.unit_id,
+            strengths="Teliti",
+            gaps="Dokumentasi",
+            written_by=assessor,
         )
     ThirdPartyVerification.objects.create(
-        assessment=assessment, supervisor_name="Pak Budi", workplace="PT Maju",
-        relationship="Atasan", known_for="2 tahun", answers={"performs_tasks": True},
+        assessment=assessment,
+        supervisor_name="Pak Budi",
+        workplace="PT Maju",
+        relationship="Atasan",
+        known_for="2 tahun",
+        answers={"performs_tasks": True},
         recorded_by=assessor,
     )
     CandidateFeedback.objects.create(assessment=assessment, answers=[True] * 9)

@@ -26,8 +26,12 @@ class StoredFile(models.Model):
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("uploaded by"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
@@ -61,16 +65,23 @@ class ApplicationDocument(StoredFile):
     """A document required by the scheme (FR.APL.01 bukti persyaratan), checked by the admin:
     Ada/Tidak and Memenuhi/Tidak memenuhi."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="documents",
-                                   verbose_name=_("assessment"))
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="documents", verbose_name=_("assessment")
+    )
     kind = models.CharField(_("document"), max_length=32, choices=DocumentKind.choices)
     # A replaced document stays in the record (the admin may have checked it); only the current
     # one (replaced_at empty) counts, one per kind.
     replaced_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
     present = models.BooleanField(_("present (ada)"), null=True, blank=True)
     meets = models.BooleanField(_("meets requirement (memenuhi)"), null=True, blank=True)
-    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                   blank=True, related_name="+", verbose_name=_("checked by"))
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
 
     class Meta:
@@ -78,11 +89,15 @@ class ApplicationDocument(StoredFile):
         verbose_name_plural = _("application documents")
         ordering = ["assessment", "kind", "-uploaded_at"]
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "kind"],
-                                    condition=Q(replaced_at__isnull=True) & ~Q(kind="lainnya"),
-                                    name="document_one_current_per_kind"),
-            models.CheckConstraint(condition=Q(checked_at__isnull=True) | Q(present__isnull=False),
-                                   name="document_checked_has_result"),
+            models.UniqueConstraint(
+                fields=["assessment", "kind"],
+                condition=Q(replaced_at__isnull=True) & ~Q(kind="lainnya"),
+                name="document_one_current_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_at__isnull=True) | Q(present__isnull=False),
+                name="document_checked_has_result",
+            ),
             models.CheckConstraint(condition=Q(size__gt=0), name="document_not_empty"),
         ]
 
@@ -90,10 +105,18 @@ class ApplicationDocument(StoredFile):
 class EvidenceRequest(models.Model):
     """An assessor's request for more evidence, answered by the candidate with uploads."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE,
-                                   related_name="evidence_requests", verbose_name=_("assessment"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="+", verbose_name=_("requested by"))
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="evidence_requests",
+        verbose_name=_("assessment"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
     what = models.TextField(_("what is missing"))
     due_date = models.DateField(_("due date"))
     created_at = models.DateTimeField(_("requested at"), default=timezone.now)
@@ -118,14 +141,27 @@ class Evidence(StoredFile):
     """A piece of portfolio evidence. Once an assessor has reviewed it, it can no longer be
     deleted or replaced, only superseded by a newer upload (both stay in the record)."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="evidence",
-                                   verbose_name=_("assessment"))
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("assessment")
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    request = models.ForeignKey(EvidenceRequest, on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="evidence", verbose_name=_("answers request"))
-    superseded_by = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
-                                         related_name="supersedes", verbose_name=_("superseded by"))
+    request = models.ForeignKey(
+        EvidenceRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("answers request"),
+    )
+    superseded_by = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+        verbose_name=_("superseded by"),
+    )
     reviewed_at = models.DateTimeField(_("first reviewed at"), null=True, blank=True)
 
     class Meta:
@@ -135,8 +171,9 @@ class Evidence(StoredFile):
         constraints = [
             models.CheckConstraint(condition=~Q(title=""), name="evidence_title_not_blank"),
             models.CheckConstraint(condition=Q(size__gt=0), name="evidence_not_empty"),
-            models.CheckConstraint(condition=~Q(superseded_by=F("id")),
-                                   name="evidence_not_superseded_by_itself"),
+            models.CheckConstraint(
+                condition=~Q(superseded_by=F("id")), name="evidence_not_superseded_by_itself"
+            ),
         ]
 
     @property
@@ -155,23 +192,31 @@ class SelfAssessment(models.Model):
         K = "K", _("K (competent)")
         BK = "BK", _("BK (not yet competent)")
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE,
-                                   related_name="self_assessments", verbose_name=_("assessment"))
-    element = models.ForeignKey("schemes.Element", on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("element"))
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="self_assessments",
+        verbose_name=_("assessment"),
+    )
+    element = models.ForeignKey(
+        "schemes.Element", on_delete=models.PROTECT, related_name="+", verbose_name=_("element")
+    )
     answer = models.CharField(_("answer"), max_length=2, choices=Answer.choices)
-    evidence = models.ManyToManyField(Evidence, blank=True, related_name="self_assessments",
-                                      verbose_name=_("supporting evidence"))
+    evidence = models.ManyToManyField(
+        Evidence, blank=True, related_name="self_assessments", verbose_name=_("supporting evidence")
+    )
     answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("self-assessment answer")
         verbose_name_plural = _("self-assessment answers")
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "element"],
-                                    name="self_assessment_once_per_element"),
-            models.CheckConstraint(condition=Q(answer__in=["K", "BK"]),
-                                   name="self_assessment_answer_valid"),
+            models.UniqueConstraint(
+                fields=["assessment", "element"], name="self_assessment_once_per_element"
+            ),
+            models.CheckConstraint(
+                condition=Q(answer__in=["K", "BK"]), name="self_assessment_answer_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -194,8 +239,9 @@ class ConsentTerms(models.Model):
 
     DEFAULT_METHODS = [Method.PORTFOLIO, Method.OBSERVATION, Method.ORAL]
 
-    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="consent",
-                                      verbose_name=_("assessment"))
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, related_name="consent", verbose_name=_("assessment")
+    )
     methods = models.JSONField(_("evidence to collect"), default=list)
     other_method = models.CharField(_("other evidence"), max_length=200, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -216,8 +262,10 @@ class ConsentTerms(models.Model):
 
 AK03_ITEMS = [
     _("I received a clear explanation of the assessment process from the assessor."),
-    _("I understood the assessment process and had a chance to study the standard and "
-      "assess myself."),
+    _(
+        "I understood the assessment process and had a chance to study the standard and "
+        "assess myself."
+    ),
     _("The assessor explored all evidence that supports my competence."),
     _("I was given the opportunity to demonstrate my competence in the assessment."),
     _("The assessor explained the assessment decision to me."),
@@ -231,9 +279,12 @@ AK03_ITEMS = [
 class CandidateFeedback(models.Model):
     """FR.AK.03: the candidate's feedback on the assessment (9 fixed items Ya/Tidak + notes)."""
 
-    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE,
-                                      related_name="candidate_feedback",
-                                      verbose_name=_("assessment"))
+    assessment = models.OneToOneField(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="candidate_feedback",
+        verbose_name=_("assessment"),
+    )
     answers = models.JSONField(_("answers"), help_text=_("Nine booleans, in AK03_ITEMS order."))
     comments = models.JSONField(_("comments per item"), default=list, blank=True)
     notes = models.TextField(_("other notes"), blank=True)
@@ -248,5 +299,7 @@ class CandidateFeedback(models.Model):
 
     def rows(self) -> list[tuple[str, bool, str]]:
         comments = list(self.comments or []) + [""] * len(AK03_ITEMS)
-        return [(str(item), bool(answer), comments[i])
-                for i, (item, answer) in enumerate(zip(AK03_ITEMS, self.answers, strict=False))]
+        return [
+            (str(item), bool(answer), comments[i])
+            for i, (item, answer) in enumerate(zip(AK03_ITEMS, self.answers, strict=False))
+        ]

@@ -84,15 +84,22 @@ class AssessorProfile(models.Model):
         INACTIVE = "inactive", _("Inactive")
         SUSPENDED = "suspended", _("Suspended")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                related_name="assessor_profile", verbose_name=_("user"))
-    met_number = models.CharField(_("MET number"), max_length=32, unique=True,
-                                  validators=[met_validator])
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assessor_profile",
+        verbose_name=_("user"),
+    )
+    met_number = models.CharField(
+        _("MET number"), max_length=32, unique=True, validators=[met_validator]
+    )
     licence_valid_until = models.DateField(_("licence valid until"))
-    scope = models.ManyToManyField("schemes.Scheme", blank=True, related_name="assessors",
-                                   verbose_name=_("scope (schemes)"))
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
-                              default=Status.ACTIVE)
+    scope = models.ManyToManyField(
+        "schemes.Scheme", blank=True, related_name="assessors", verbose_name=_("scope (schemes)")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
     history = HistoricalRecords(excluded_fields=["scope"])
 
@@ -101,8 +108,10 @@ class AssessorProfile(models.Model):
         verbose_name_plural = _("assessor profiles")
         ordering = ["user__full_name"]
         constraints = [
-            models.CheckConstraint(condition=Q(met_number__regex=r"^MET\.[0-9]{3}\.[0-9]{6}\.[0-9]{4}$"),
-                                   name="assessor_met_number_format"),
+            models.CheckConstraint(
+                condition=Q(met_number__regex=r"^MET\.[0-9]{3}\.[0-9]{6}\.[0-9]{4}$"),
+                name="assessor_met_number_format",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,10 +148,15 @@ class CandidateProfile(models.Model):
         S2 = "s2", "S2"
         S3 = "s3", "S3"
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                related_name="candidate_profile", verbose_name=_("user"))
-    nik = models.CharField(_("NIK (national ID number)"), max_length=16, unique=True,
-                           validators=[nik_validator])
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="candidate_profile",
+        verbose_name=_("user"),
+    )
+    nik = models.CharField(
+        _("NIK (national ID number)"), max_length=16, unique=True, validators=[nik_validator]
+    )
     birth_place = models.CharField(_("place of birth"), max_length=100)
     birth_date = models.DateField(_("date of birth"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
@@ -154,8 +168,9 @@ class CandidateProfile(models.Model):
     institution = models.CharField(_("institution / company"), max_length=200, blank=True)
     position = models.CharField(_("position"), max_length=150, blank=True)
     job_address = models.TextField(_("office address"), blank=True)
-    job_phone = models.CharField(_("office phone"), max_length=20, blank=True,
-                                 validators=[phone_validator])
+    job_phone = models.CharField(
+        _("office phone"), max_length=20, blank=True, validators=[phone_validator]
+    )
     job_email = models.EmailField(_("office email"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -164,8 +179,9 @@ class CandidateProfile(models.Model):
         verbose_name_plural = _("candidate profiles")
         ordering = ["user__full_name"]
         constraints = [
-            models.CheckConstraint(condition=Q(nik__regex=r"^[0-9]{16}$"),
-                                   name="candidate_nik_16_digits"),
+            models.CheckConstraint(
+                condition=Q(nik__regex=r"^[0-9]{16}$"), name="candidate_nik_16_digits"
+            ),
             models.CheckConstraint(condition=Q(sex__in=["L", "P"]), name="candidate_sex_valid"),
         ]
 
@@ -197,17 +213,28 @@ class TUK(models.Model):
     tuk_type = models.CharField(_("TUK type"), max_length=16, choices=Type.choices)
     address = models.TextField(_("address"))
     city = models.CharField(_("city"), max_length=100)
-    time_zone = models.CharField(_("time zone"), max_length=32, choices=Zone.choices,
-                                 default=Zone.WIB)
+    time_zone = models.CharField(
+        _("time zone"), max_length=32, choices=Zone.choices, default=Zone.WIB
+    )
     contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True,
-                                     validators=[phone_validator])
-    verification_status = models.CharField(_("verification"), max_length=16,
-                                           choices=Verification.choices,
-                                           default=Verification.UNVERIFIED)
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=20, blank=True, validators=[phone_validator]
+    )
+    verification_status = models.CharField(
+        _("verification"),
+        max_length=16,
+        choices=Verification.choices,
+        default=Verification.UNVERIFIED,
+    )
     verified_on = models.DateField(_("verified on"), null=True, blank=True)
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                    blank=True, related_name="+", verbose_name=_("verified by"))
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -253,18 +280,28 @@ class AssessmentEvent(FSMModelMixin, models.Model):
 
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    scheme_version = models.ForeignKey("schemes.SchemeVersion", on_delete=models.PROTECT,
-                                       related_name="events", verbose_name=_("scheme version"))
-    tuk = models.ForeignKey(TUK, on_delete=models.PROTECT, related_name="events",
-                            verbose_name=_("TUK"))
+    scheme_version = models.ForeignKey(
+        "schemes.SchemeVersion",
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("scheme version"),
+    )
+    tuk = models.ForeignKey(
+        TUK, on_delete=models.PROTECT, related_name="events", verbose_name=_("TUK")
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     quota = models.PositiveIntegerField(_("quota"), validators=[MinValueValidator(1)])
-    assessors = models.ManyToManyField(settings.AUTH_USER_MODEL, through="EventAssessor",
-                                       through_fields=("event", "assessor"),
-                                       related_name="assessed_events", verbose_name=_("assessors"))
-    status = FSMField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED,
-                      protected=True)
+    assessors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="EventAssessor",
+        through_fields=("event", "assessor"),
+        related_name="assessed_events",
+        verbose_name=_("assessors"),
+    )
+    status = FSMField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PLANNED, protected=True
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -272,8 +309,9 @@ class AssessmentEvent(FSMModelMixin, models.Model):
         verbose_name_plural = _("assessment events")
         ordering = ["-starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")),
-                                   name="event_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="event_ends_after_start"
+            ),
             models.CheckConstraint(condition=Q(quota__gte=1), name="event_quota_positive"),
         ]
         indexes = [models.Index(fields=["starts_at"], name="event_starts_at_idx")]
@@ -303,19 +341,34 @@ class AssessmentEvent(FSMModelMixin, models.Model):
     def finish(self) -> None:
         pass
 
-    @transition(field=status, source=[Status.PLANNED, Status.OPEN, Status.CLOSED],
-                target=Status.CANCELLED)
+    @transition(
+        field=status, source=[Status.PLANNED, Status.OPEN, Status.CLOSED], target=Status.CANCELLED
+    )
     def cancel(self) -> None:
         pass
 
 
 class EventAssessor(models.Model):
-    event = models.ForeignKey(AssessmentEvent, on_delete=models.CASCADE,
-                              related_name="assignments", verbose_name=_("event"))
-    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="event_assignments", verbose_name=_("assessor"))
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                    blank=True, related_name="+", verbose_name=_("assigned by"))
+    event = models.ForeignKey(
+        AssessmentEvent,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("event"),
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="event_assignments",
+        verbose_name=_("assessor"),
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned by"),
+    )
     assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
     history = HistoricalRecords()
 
@@ -372,35 +425,77 @@ class Assessment(FSMModelMixin, models.Model):
     # States in which the record is locked for the assessor (a correction is an audited reopen).
     LOCKED_STATES = (State.REPORTED, State.DECIDED)
     BEFORE_REPORTED = (
-        State.DRAFT, State.SUBMITTED, State.RETURNED, State.ACCEPTED, State.SCHEDULED,
-        State.CLEARED, State.PREPARED, State.IN_PROGRESS, State.RECOMMENDED,
+        State.DRAFT,
+        State.SUBMITTED,
+        State.RETURNED,
+        State.ACCEPTED,
+        State.SCHEDULED,
+        State.CLEARED,
+        State.PREPARED,
+        State.IN_PROGRESS,
+        State.RECOMMENDED,
     )
 
-    candidate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="candidate_assessments", verbose_name=_("candidate"))
-    scheme_version = models.ForeignKey("schemes.SchemeVersion", on_delete=models.PROTECT,
-                                       related_name="assessments", verbose_name=_("scheme version"))
-    event = models.ForeignKey(AssessmentEvent, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="assessments", verbose_name=_("event"))
-    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="assessor_assessments",
-                                 verbose_name=_("assessor"))
-    previous = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="reassessments",
-                                 verbose_name=_("reassessment of"))
-    purpose = models.CharField(_("purpose (tujuan)"), max_length=20, choices=Purpose.choices,
-                               default=Purpose.CERTIFICATION)
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="candidate_assessments",
+        verbose_name=_("candidate"),
+    )
+    scheme_version = models.ForeignKey(
+        "schemes.SchemeVersion",
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("scheme version"),
+    )
+    event = models.ForeignKey(
+        AssessmentEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        verbose_name=_("event"),
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessor_assessments",
+        verbose_name=_("assessor"),
+    )
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reassessments",
+        verbose_name=_("reassessment of"),
+    )
+    purpose = models.CharField(
+        _("purpose (tujuan)"), max_length=20, choices=Purpose.choices, default=Purpose.CERTIFICATION
+    )
     purpose_other = models.CharField(_("other purpose"), max_length=200, blank=True)
-    state = FSMField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT,
-                     protected=True, db_index=True)
+    state = FSMField(
+        _("state"),
+        max_length=16,
+        choices=State.choices,
+        default=State.DRAFT,
+        protected=True,
+        db_index=True,
+    )
     state_changed_at = models.DateTimeField(_("state changed at"), default=timezone.now)
     state_note = models.TextField(_("note on the last state change"), blank=True)
     returned_sections = models.JSONField(_("sections to revise"), default=list, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     payment_confirmed_at = models.DateTimeField(_("payment confirmed at"), null=True, blank=True)
     payment_confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("payment confirmed by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("payment confirmed by"),
     )
     attended_at = models.DateTimeField(_("attendance recorded at"), null=True, blank=True)
     reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
@@ -415,8 +510,18 @@ class Assessment(FSMModelMixin, models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(state__in=["scheduled", "cleared", "prepared", "in_progress",
-                                        "recommended", "reported", "decided", "reopened"])
+                condition=~Q(
+                    state__in=[
+                        "scheduled",
+                        "cleared",
+                        "prepared",
+                        "in_progress",
+                        "recommended",
+                        "reported",
+                        "decided",
+                        "reopened",
+                    ]
+                )
                 | (Q(event__isnull=False) & Q(assessor__isnull=False)),
                 name="assessment_scheduled_has_event_and_assessor",
             ),
@@ -425,10 +530,13 @@ class Assessment(FSMModelMixin, models.Model):
                 | Q(reported_at__isnull=False),
                 name="assessment_reported_has_date",
             ),
-            models.CheckConstraint(condition=~Q(previous=F("id")),
-                                   name="assessment_not_its_own_previous"),
-            models.CheckConstraint(condition=~Q(purpose="lainnya") | ~Q(purpose_other=""),
-                                   name="assessment_other_purpose_named"),
+            models.CheckConstraint(
+                condition=~Q(previous=F("id")), name="assessment_not_its_own_previous"
+            ),
+            models.CheckConstraint(
+                condition=~Q(purpose="lainnya") | ~Q(purpose_other=""),
+                name="assessment_other_purpose_named",
+            ),
             # A candidate has at most one live application per scheme version.
             models.UniqueConstraint(
                 fields=["candidate", "scheme_version"],
@@ -473,8 +581,9 @@ class Assessment(FSMModelMixin, models.Model):
     def reject(self) -> None:
         self._stamp()
 
-    @transition(field=state, source=State.ACCEPTED, target=State.SCHEDULED,
-                conditions=[_has_schedule])
+    @transition(
+        field=state, source=State.ACCEPTED, target=State.SCHEDULED, conditions=[_has_schedule]
+    )
     def schedule(self) -> None:
         self._stamp()
 
@@ -507,8 +616,9 @@ class Assessment(FSMModelMixin, models.Model):
     def reopen(self) -> None:
         self._stamp()
 
-    @transition(field=state, source=[State.SCHEDULED, State.CLEARED, State.PREPARED],
-                target=State.ABSENT)
+    @transition(
+        field=state, source=[State.SCHEDULED, State.CLEARED, State.PREPARED], target=State.ABSENT
+    )
     def mark_absent(self) -> None:
         self._stamp()
 
@@ -527,16 +637,21 @@ class Signature(models.Model):
         DECISION_MAKER = "decision_maker", _("Decision maker")
         LSP_HEAD = "lsp_head", _("LSP head")
 
-    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="signatures", verbose_name=_("signer"))
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        verbose_name=_("signer"),
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     typed_name = models.CharField(_("typed full name"), max_length=150)
     signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     image = models.FileField(_("drawn signature"), upload_to="signatures/%Y/%m/", blank=True)
     document = models.CharField(_("document"), max_length=16, choices=Form.choices)
-    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT,
-                                     verbose_name=_("subject type"))
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, verbose_name=_("subject type")
+    )
     subject_id = models.PositiveBigIntegerField(_("subject id"))
     subject = GenericForeignKey("subject_type", "subject_id")
 
@@ -549,8 +664,9 @@ class Signature(models.Model):
                 fields=["document", "subject_type", "subject_id", "signer", "role"],
                 name="signature_once_per_signer_role_document",
             ),
-            models.CheckConstraint(condition=~Q(typed_name=""),
-                                   name="signature_typed_name_not_blank"),
+            models.CheckConstraint(
+                condition=~Q(typed_name=""), name="signature_typed_name_not_blank"
+            ),
         ]
         indexes = [
             models.Index(fields=["subject_type", "subject_id"], name="signature_subject_idx"),
@@ -568,8 +684,12 @@ class NotificationQuerySet(models.QuerySet):
 class Notification(models.Model):
     """An in-app notice; the email copy is sent by a Celery task after commit."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="notifications", verbose_name=_("recipient"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
@@ -590,8 +710,7 @@ class Notification(models.Model):
             # browsers follow them to another host.
             models.CheckConstraint(
                 condition=Q(url="")
-                | (Q(url__startswith="/") & ~Q(url__startswith="//")
-                   & ~Q(url__startswith="/\\")),
+                | (Q(url__startswith="/") & ~Q(url__startswith="//") & ~Q(url__startswith="/\\")),
                 name="notification_url_local",
             ),
         ]
