@@ -149,16 +149,18 @@ def test_candidate(demo, open_person):
     page.get_by_text("Your evidence (1 item").first.wait_for()
     dewi.check("evidence")
     page.get_by_role("link", name="Next: self-assessment").click()
-    # Answered with the keyboard (the radios are Bootstrap toggle buttons); each change saves
-    # itself through htmx, which swaps the element's form.
+    # The radios are Bootstrap toggle buttons; each change saves itself through htmx, which
+    # swaps the element's form.
     elements = page.locator("input[type=radio][value=K]").evaluate_all(
         "(radios) => radios.map((r) => r.name.split('-')[0])"
     )
     assert elements
     for element in elements:
         form = f"form:has(#{element}-answer-K)"
-        page.locator(f"#{element}-answer-K").focus()
-        page.keyboard.press("Space")
+        # A click on the toggle (as a person taps it on a phone), waiting for its save: a key
+        # press on the hidden radio raced with the previous element's htmx swap now and then.
+        with page.expect_response(lambda r: "/apl02/" in r.url and r.request.method == "POST"):
+            page.locator(f"label[for='{element}-answer-K']").click()
         # K without evidence: the swapped-in form asks for evidence. Waiting for it means the
         # checkbox below is the new one, not one being replaced under the key press.
         page.locator(f"{form} [data-unsupported]").wait_for()
