@@ -39,6 +39,18 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Service messages are gettext calls in the thread's active language, which a previous
+    test's request may have left behind (LocaleMiddleware activates per request). Every test
+    starts in English (the msgids); a request still gets the language the middleware picks."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache
 
