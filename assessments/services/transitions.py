@@ -13,7 +13,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import TransitionNotAllowed
-from simple_history.utils import update_change_reason  # noqa: F401  (re-exported for callers)
 
 from assessments.models import Assessment, AssessmentEvent, Notification
 

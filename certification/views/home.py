@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import TUK, Assessment, AssessmentEvent, AssessorProfile
+from assessments.templatetags.progress_tags import STATE_BADGE
 from schemes.models import SchemeVersion
 
 LICENCE_WARNING_DAYS = 90
@@ -23,23 +24,6 @@ LIST_LIMIT = 10
 S = Assessment.State
 
 # Bootstrap colour of each state's badge; the text colour classes below keep WCAG AA contrast.
-STATE_BADGE = {
-    S.DRAFT: "text-bg-secondary",
-    S.SUBMITTED: "text-bg-info",
-    S.RETURNED: "text-bg-warning",
-    S.ACCEPTED: "text-bg-primary",
-    S.REJECTED: "text-bg-danger",
-    S.SCHEDULED: "text-bg-primary",
-    S.CLEARED: "text-bg-primary",
-    S.PREPARED: "text-bg-primary",
-    S.IN_PROGRESS: "text-bg-primary",
-    S.RECOMMENDED: "text-bg-info",
-    S.REPORTED: "text-bg-info",
-    S.DECIDED: "text-bg-success",
-    S.REOPENED: "text-bg-warning",
-    S.ABSENT: "text-bg-dark",
-    S.WITHDRAWN: "text-bg-dark",
-}
 
 # What a candidate should expect or do next, in plain words.
 CANDIDATE_NEXT_STEP = {
