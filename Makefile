@@ -14,12 +14,13 @@ DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 # (tests/certification/test_worker.py) on a single process.
 PYTEST_ARGS ?= -n auto --dist loadgroup
 
-.PHONY: run test lint setup check-packages migrate messages help
+.PHONY: run test lint bench setup check-packages migrate messages help
 
 help:
 	@echo "make run    set up and serve Kompeten at http://127.0.0.1:8000 (demo data on first run)"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make bench  benchmark at LSP scale on PostgreSQL (SCALE=small|full; docs/performance.md)"
 
 run: setup migrate
 	$(PY) manage.py seed_demo --if-empty
@@ -33,6 +34,12 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# PostgreSQL and Redis must be running (BENCH_DATABASE_URL, BENCH_REDIS_URL); wrk is checked by
+# bench/run.py, which prints the apt-get line when it is missing.
+SCALE ?= small
+bench: setup
+	SCALE=$(SCALE) $(PY) -m bench
 
 setup: check-packages $(REQUIREMENTS_STAMP) messages
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assessments.form_fields import ModelMultipleChoiceField
 from assessments.models import TUK, AssessorProfile, TUKVerification, met_validator
 from assessments.services.admin import TUK_VERIFICATION_ITEMS
 from schemes.models import Scheme, SchemeVersion
@@ -56,7 +57,7 @@ class AssessorForm(forms.Form):
         help_text=_("For example MET.000.004512.2019"),
     )
     licence_valid_until = forms.DateField(label=_("Licence valid until"), widget=DATE)
-    scope = forms.ModelMultipleChoiceField(
+    scope = ModelMultipleChoiceField(
         label=_("Scope (schemes)"),
         queryset=Scheme.objects.all(),
         required=False,

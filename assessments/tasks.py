@@ -31,7 +31,8 @@ def send_notification_email(self, notification_id: int) -> None:
 
 
 # Generated documents: the render task lives in its own module; importing it here registers it
-# with workers, which discover assessments.tasks.
+# with workers, which discover assessments.tasks. So does the outbox's flush (sent by beat).
+from assessments.outbox import flush_outbox  # noqa: E402, F401
 from assessments.tasks_pdf import render_document  # noqa: E402, F401
 
 # --- admin console (issue 6): licence expiry warnings ------------------------------------------
@@ -44,3 +45,14 @@ def warn_expiring_licences() -> int:
     from assessments.services.admin import licence_warnings_send
 
     return licence_warnings_send()
+
+
+# --- personal data (issue 8): access log retention ---------------------------------------------
+
+
+@shared_task
+def purge_record_access() -> int:
+    """Daily: delete access log rows past KOMPETEN_ACCESS_LOG_RETENTION_DAYS (docs/privacy.md)."""
+    from assessments.services.privacy import record_access_purge
+
+    return record_access_purge()

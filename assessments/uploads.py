@@ -10,6 +10,8 @@ import re
 import unicodedata
 import warnings
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import magic
@@ -42,7 +44,16 @@ MAX_ZIP_RATIO = 150
 # Image decompression-bomb limit (pixels).
 MAX_IMAGE_PIXELS = 50_000_000
 # PDF names that carry scripts or automatic actions.
-PDF_ACTIVE_CONTENT = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA)\b")
+PDF_ACTIVE_CONTENT = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA)\b")
+# A PDF name may spell any character as #xx (``/Java#53cript``): decoded before matching.
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
+# Dictionaries (and so the names above) can hide in compressed object streams; these are
+# inflated and searched too, within this budget (real object streams are far smaller).
+MAX_PDF_OBJECT_STREAMS = 20 * 1024 * 1024
+# Markup in an image or PDF makes it a polyglot: a browser or another tool that sniffs the
+# content would treat the "picture" as a web page or a script.
+_MARKUP = re.compile(rb"<(script|html|body|iframe|svg|\?php)\b", re.IGNORECASE)
 
 _BIDI_AND_CONTROL = re.compile(
     r"[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
@@ -105,8 +116,6 @@ def _check_zip_office(data: bytes, extension: str) -> None:
             params={"ext": extension.upper()},
             code="type_mismatch",
         )
-    if any(name.lower().endswith("vbaproject.bin") for name in names):
-        raise UploadRefused(_("Documents with macros are not accepted."), code="macro")
     total = sum(entry.file_size for entry in entries)
     packed = sum(entry.compress_size for entry in entries) or 1
     if (
@@ -116,6 +125,22 @@ def _check_zip_office(data: bytes, extension: str) -> None:
     ):
         raise UploadRefused(
             _("The document expands to an unsafe size and was refused."), code="zip_bomb"
+        )
+    # Nothing extracts these files, but a path that climbs out ("../") or is absolute only
+    # exists to attack a tool that would.
+    if any(name.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", name) for name in names):
+        raise UploadRefused(_("The file is damaged and cannot be opened."), code="corrupt")
+    lowered = {name.lower() for name in names}
+    content_types = archive.read("[Content_Types].xml").lower()
+    if any(name.endswith("vbaproject.bin") for name in lowered) or b"macroenabled" in content_types:
+        raise UploadRefused(_("Documents with macros are not accepted."), code="macro")
+    if any("/activex/" in name or "/externallinks/" in name for name in lowered):
+        raise UploadRefused(
+            _(
+                "Documents with embedded controls or links to other files are not accepted. "
+                "Save a copy without them and upload that."
+            ),
+            code="active_content",
         )
 
 
@@ -139,8 +164,48 @@ def _check_image(data: bytes) -> None:
         ) from exc
 
 
+def _refuse_polyglot(data: bytes) -> None:
+    """An image or PDF that is also a ZIP archive or carries web markup."""
+    if _MARKUP.search(data) or zipfile.is_zipfile(io.BytesIO(data)):
+        raise UploadRefused(
+            _("The file hides another file or a script inside it and was refused."),
+            code="polyglot",
+        )
+
+
+def _pdf_names_decoded(data: bytes) -> bytes:
+    return _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
+
+
+def _pdf_object_streams(data: bytes) -> Iterator[bytes]:
+    """The inflated content of the FlateDecode object streams (``/Type /ObjStm``)."""
+    budget = MAX_PDF_OBJECT_STREAMS
+    for match in _PDF_STREAM.finditer(data):
+        head = _pdf_names_decoded(data[max(0, match.start() - 512) : match.start()])
+        if b"/ObjStm" not in head[head.rfind(b"obj") :]:  # this object's dictionary only
+            continue
+        inflater = zlib.decompressobj()
+        try:
+            content = inflater.decompress(match.group(1), budget + 1)
+        except zlib.error:
+            continue  # another filter: not searched (see docs/security.md)
+        budget -= len(content)
+        if budget < 0:
+            raise UploadRefused(_("The file is damaged and cannot be opened."), code="corrupt")
+        yield content
+
+
 def _check_pdf(data: bytes) -> None:
-    if PDF_ACTIVE_CONTENT.search(data):
+    # A PDF ends with %%EOF (readers accept it within the last kilobyte); without it the upload
+    # was cut off and the assessor would get a file that does not open.
+    if b"%%EOF" not in data[-1024:]:
+        raise UploadRefused(
+            _("The PDF is incomplete (the upload may have been cut off). Upload it again."),
+            code="corrupt",
+        )
+    if PDF_ACTIVE_CONTENT.search(_pdf_names_decoded(data)) or any(
+        PDF_ACTIVE_CONTENT.search(stream) for stream in _pdf_object_streams(data)
+    ):
         # Refused rather than neutralised: rewriting a candidate's evidence would change what the
         # assessor sees and the hash that proves it.
         raise UploadRefused(
@@ -191,6 +256,8 @@ def check_upload(uploaded, *, allowed: tuple[str, ...] = EVIDENCE_EXTENSIONS) ->
         expected = detected
     elif detected != expected:
         raise UploadRefused(_("The file's content does not match its name."), code="type_mismatch")
+    if expected.startswith("image/") or expected == "application/pdf":
+        _refuse_polyglot(data)
     if expected.startswith("image/"):
         _check_image(data)
     if expected == "application/pdf":

@@ -6,6 +6,7 @@ from assessments.views import (
     assessor_prepare,
     candidate,
     documents,
+    privacy,
     progress,
     verification,
 )
@@ -21,4 +22,5 @@ urlpatterns = [
     *assessor_decide.urlpatterns,
     *documents.urlpatterns,
     *admin_console.urlpatterns,
+    *privacy.urlpatterns,
 ]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, AssessorProfile, UnitDecision
+from assessments.services.privacy import sees_personal_data
 from certification.models import Certificate
 from schemes.models import SchemeUnit
 
@@ -82,8 +83,10 @@ DEFAULT_COLUMNS = (
 
 def allowed_columns(user) -> list[Column]:
     """The columns ``user`` may export: personal data (NIK, address...) only for LSP admins."""
-    admin = bool(getattr(user, "is_lsp_admin", False))
-    return [column for column in COLUMNS if admin or not column.personal]
+    # The BNSP list needs the full NIK: personal columns are offered to those who may see
+    # personal data of every candidate (LSP admins), never masked to anyone else.
+    full = sees_personal_data(user)
+    return [column for column in COLUMNS if full or not column.personal]
 
 
 def results_queryset(

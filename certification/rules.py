@@ -38,6 +38,16 @@ def is_holder(user, certificate) -> bool:
     return certificate is not None and certificate.holder_id == user.pk
 
 
+@rules.predicate
+def is_appellant(user, appeal) -> bool:
+    return appeal is not None and appeal.filed_by_id == user.pk
+
+
+@rules.predicate
+def is_appeal_reviewer(user, appeal) -> bool:
+    return appeal is not None and appeal.reviewer_id == user.pk
+
+
 # The pleno: the queue of reported assessments and the decision itself.
 rules.add_perm("certification.decide", is_decision_maker)
 # The decision log, decision letters (SK) and the certificate register: the LSP's staff.
@@ -57,6 +67,8 @@ rules.add_perm("certification.change_certificate_state", is_decision_maker | is_
 # answers (checked by the services against the case itself).
 rules.add_perm("certification.manage_appeals", is_lsp_admin)
 rules.add_perm("certification.manage_complaints", is_lsp_admin)
+# An appeal (its FR.AK.04 PDF): the candidate who filed it, its reviewer and the LSP admins.
+rules.add_perm("certification.view_appeal", is_appellant | is_appeal_reviewer | is_lsp_admin)
 
 
 def can(user, perm: str, obj=None) -> bool:

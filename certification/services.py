@@ -22,9 +22,10 @@ class EmailVerificationError(ValidationError):
 
 
 def _queue_verification_email(user: User) -> None:
+    from assessments.outbox import enqueue
     from certification.tasks import send_verification_email
 
-    transaction.on_commit(lambda: send_verification_email.delay(user.pk))
+    transaction.on_commit(lambda: enqueue(send_verification_email, user.pk))
 
 
 def _resend_cache_key(user_id: int) -> str:

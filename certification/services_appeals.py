@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, UnitDecision
+from assessments.outbox import enqueue
 from assessments.services import appeal_deadline, appeal_window_open, notify, reassessment_create
 from certification import rules
 from certification.models import Appeal, Certificate, Complaint, User
@@ -359,5 +360,5 @@ def complaint_answer(*, complaint_id: int, actor: User, answer: str) -> Complain
     complaint._change_reason = "complaint answered"
     complaint._history_user = actor
     complaint.save(update_fields=["answer", "answered_by", "answered_at", "status"])
-    transaction.on_commit(lambda: send_complaint_answer.delay(complaint.pk))
+    transaction.on_commit(lambda: enqueue(send_complaint_answer, complaint.pk))
     return complaint

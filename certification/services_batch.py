@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments import services as assessment_services
+from assessments.fields import nik_lookup_hash
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -32,6 +33,7 @@ from assessments.models import (
     CandidateProfile,
     phone_validator,
 )
+from assessments.outbox import enqueue
 from assessments.services.application import profile_birth_date_problem
 from certification.models import LSP, User
 
@@ -332,8 +334,12 @@ def _check_against_database(rows: list[BatchRow], event: AssessmentEvent) -> Non
         u.email: u
         for u in User.objects.filter(email__in=emails).select_related("candidate_profile")
     }
+    # The NIK is encrypted at rest: look it up by its keyed hash.
     profiles_by_nik = {
-        p.nik: p for p in CandidateProfile.objects.filter(nik__in=niks).select_related("user")
+        p.nik: p
+        for p in CandidateProfile.objects.filter(
+            nik_hash__in=[nik_lookup_hash(nik) for nik in niks]
+        ).select_related("user")
     }
     open_for_version = set(
         Assessment.objects.open()
@@ -449,7 +455,7 @@ def batch_register(*, event_id: int, rows: list[dict[str, str]], actor) -> Batch
             linked.append((user, assessment))
     event_pk = event.pk
     transaction.on_commit(
-        lambda: [send_batch_invitation.delay(user_id, event_pk) for user_id in invited]
+        lambda: [enqueue(send_batch_invitation, user_id, event_pk) for user_id in invited]
     )
     for user, assessment in linked:
         assessment_services.notify(

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import TransitionNotAllowed
 
-from assessments.models import Assessment, UnitDecision
+from assessments.models import Assessment, Form, UnitDecision
+from assessments.pdf.services import render_request_create
 from assessments.services import assessment_decide, notify
 from certification import rules
 from certification.models import (
@@ -313,7 +314,8 @@ def certificate_issue(*, decision_id: int, actor: User) -> Certificate:
     comes from KOMPETEN_CERTIFICATE_NUMBER_PATTERN with a per-year sequence taken under a row
     lock (never two alike, never reused); valid until the issue date plus the scheme version's
     validity; the scope is the scheme version and its units; the verification token is random.
-    Records the "issued" status change and notifies the holder."""
+    Records the "issued" status change, queues the certificate PDF (rendered after commit)
+    and notifies the holder."""
     if not rules.can(actor, "certification.issue_certificate"):
         raise PermissionDenied(_("Only an LSP admin can issue certificates."))
     decision = (
@@ -365,6 +367,9 @@ def certificate_issue(*, decision_id: int, actor: User) -> Certificate:
         % {"date": date_format(timezone.localdate(decision.decided_at), "DATE_FORMAT")},
         decided_by=actor,
     )
+    # The holder finds the PDF ready: the render request is saved with the certificate and
+    # render_request_create queues the render for the worker once this transaction commits.
+    render_request_create(document=Form.CERTIFICATE, subject=certificate, actor=actor)
     notify(
         recipient=holder,
         title=gettext_lazy("Your competency certificate was issued"),

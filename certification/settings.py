@@ -4,6 +4,8 @@ Development defaults are safe to run on a laptop: SQLite, tasks run eagerly, mai
 var/mail. With DEBUG off the app refuses to start without a real SECRET_KEY and DATABASE_URL.
 """
 
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
@@ -29,6 +31,29 @@ if not DEBUG:
     if "DATABASE_URL" not in env.ENVIRON:
         raise ImproperlyConfigured("Set DATABASE_URL when DEBUG is off.")
 
+# The NIK is encrypted at rest (assessments/fields.py): Fernet keys, newest first (older ones
+# still decrypt, for rotation), and a separate key for its lookup hash. Development and tests
+# derive both from SECRET_KEY so that `make run` needs nothing; production must set them, since
+# data encrypted under a derived key would be lost with a changed SECRET_KEY.
+KOMPETEN_FIELD_ENCRYPTION_KEYS = env.list("KOMPETEN_FIELD_ENCRYPTION_KEYS", default=[])
+KOMPETEN_NIK_HASH_KEY = env("KOMPETEN_NIK_HASH_KEY", default="")
+if not DEBUG:
+    if not KOMPETEN_FIELD_ENCRYPTION_KEYS:
+        raise ImproperlyConfigured("Set KOMPETEN_FIELD_ENCRYPTION_KEYS when DEBUG is off.")
+    if len(KOMPETEN_NIK_HASH_KEY) < 32:
+        raise ImproperlyConfigured(
+            "Set KOMPETEN_NIK_HASH_KEY (at least 32 characters) when DEBUG is off."
+        )
+if not KOMPETEN_FIELD_ENCRYPTION_KEYS:
+    KOMPETEN_FIELD_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"kompeten-field-encryption:{SECRET_KEY}".encode()).digest()
+        ).decode()
+    ]
+KOMPETEN_NIK_HASH_KEY = (
+    KOMPETEN_NIK_HASH_KEY or hashlib.sha256(f"kompeten-nik-hash:{SECRET_KEY}".encode()).hexdigest()
+)
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -50,6 +75,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "schemes",
     "assessments",
     "certification",
@@ -62,9 +90,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed two-factor authentication (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     # After authentication: a signed-in user's saved language counts (certification/middleware.py).
     "certification.middleware.KompetenLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Admins, decision makers and staff must pass two-factor authentication (certification/otp.py).
+    "certification.otp.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # After CSPMiddleware (sees the response first): same-origin framing where a view allows it.
@@ -141,6 +173,12 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Two-factor authentication (certification/otp.py): the Django admin never shows TOTP secrets.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Reverse proxies in front of gunicorn whose X-Forwarded-For is trusted (0: none, the header is
+# ignored). Every per-address limit keys on certification.client_ip.client_ip.
+KOMPETEN_TRUSTED_PROXY_COUNT = env.int("KOMPETEN_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "certification.client_ip.client_ip"
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
@@ -209,14 +247,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# A dead or hung (SIGSTOP) Redis must not hang a page: a publish gives up after about 6 s (2 s
+# socket timeouts, one retry, measured in tests/faults) and the task waits in the outbox
+# (assessments/outbox.py). The worker's BRPOP is read by the event loop, not bound by these.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_connect_timeout": 3,
-    "socket_timeout": 5,
-    "max_retries": 2,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+    "max_retries": 1,
     "visibility_timeout": 3600,
 }
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
@@ -278,10 +319,17 @@ KOMPETEN_EMAIL_VERIFICATION_DAYS = env.int("KOMPETEN_EMAIL_VERIFICATION_DAYS", d
 KOMPETEN_UPLOAD_MAX_BYTES = env.int("KOMPETEN_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 KOMPETEN_SEED_DATA_DIR = BASE_DIR / "schemes" / "data"
 
+# Personal data (docs/privacy.md): days the log of who opened a candidate's record is kept.
+KOMPETEN_ACCESS_LOG_RETENTION_DAYS = env.int("KOMPETEN_ACCESS_LOG_RETENTION_DAYS", default=730)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No NIK in any log line (UU PDP): 16-digit numbers are masked before a handler writes.
+    "filters": {"redact_nik": {"()": "assessments.log_filters.RedactNIKFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_nik"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
@@ -333,4 +381,11 @@ KOMPETEN_MAX_CANDIDATES_PER_ASSESSOR = env.int("KOMPETEN_MAX_CANDIDATES_PER_ASSE
 CELERY_BEAT_SCHEDULE["warn-expiring-licences"] = {
     "task": "assessments.tasks.warn_expiring_licences",
     "schedule": crontab(hour=7, minute=0),
+}
+# Tasks that could not be queued while Redis was away (assessments/outbox.py).
+CELERY_BEAT_SCHEDULE["flush-outbox"] = {"task": "assessments.outbox.flush_outbox", "schedule": 60.0}
+# Personal data (issue 8): the access log is kept for KOMPETEN_ACCESS_LOG_RETENTION_DAYS.
+CELERY_BEAT_SCHEDULE["purge-record-access"] = {
+    "task": "assessments.tasks.purge_record_access",
+    "schedule": crontab(hour=1, minute=10),
 }

@@ -95,3 +95,18 @@ urlpatterns += [
 from certification.views import console  # noqa: E402
 
 urlpatterns += console.urlpatterns
+
+# --- two-factor authentication (issue 8): the code step, setup, backup codes, turning it off ---
+from certification.views import twofactor  # noqa: E402
+
+urlpatterns += [
+    path("login/code/", twofactor.two_factor_login, name="two_factor_login"),
+    path("account/two-factor/", twofactor.two_factor, name="two_factor"),
+    path("account/two-factor/setup/", twofactor.two_factor_setup, name="two_factor_setup"),
+    path(
+        "account/two-factor/backup-codes/",
+        twofactor.two_factor_backup_codes,
+        name="two_factor_backup_codes",
+    ),
+    path("account/two-factor/disable/", twofactor.two_factor_disable, name="two_factor_disable"),
+]

@@ -58,6 +58,33 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _force_login_passes_second_factor(monkeypatch):
+    """Admins, decision makers and staff must pass two-factor authentication before any page
+    (certification/otp.py). ``client.force_login`` gives them what the code step would: a
+    confirmed authenticator, verified in the session. tests/certification/test_two_factor.py
+    overrides this fixture to test the real steps."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from certification import otp
+
+    force_login = Client.force_login
+
+    def force_login_with_second_factor(self, user, backend=None):
+        force_login(self, user, backend)
+        if otp.two_factor_required(user):
+            device = otp.totp_device(user) or TOTPDevice.objects.create(
+                user=user, name=otp.TOTP_DEVICE_NAME
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
+
+
 @pytest.fixture
 def candidate(db):
     return factories.CandidateProfileFactory(

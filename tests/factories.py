@@ -937,3 +937,25 @@ def issued_certificate(*, admin=None, **kwargs):
 
     decision = decided_with_decision(certified=True, **kwargs)
     return certificate_issue(decision_id=decision.pk, actor=admin or AdminUserFactory())
+
+
+# --- personal data (helper "pdp", issue 8): access log and erasure requests ---------------------
+
+
+class ErasureRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assessments.ErasureRequest"
+
+    candidate = factory.LazyFunction(lambda: CandidateProfileFactory().user)
+    reason = "Saya tidak lagi memakai layanan ini."
+
+
+class RecordAccessFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assessments.RecordAccess"
+
+    accessed_by = factory.SubFactory(AdminUserFactory)
+    candidate = factory.LazyFunction(lambda: CandidateProfileFactory().user)
+    what = "record"
+    path = "/assessments/verification/1/"
+    ip_address = "127.0.0.1"

@@ -51,6 +51,8 @@ from assessments.models.core import (
     nik_validator,
     phone_validator,
 )
+from assessments.models.outbox import OutboxMessage
+from assessments.models.privacy import ErasureRequest, RecordAccess
 
 __all__ = [
     "AssessorFeedback",
@@ -97,4 +99,7 @@ __all__ = [
     "archive_upload_path",
     "AssignmentOverride",
     "TUKVerification",
+    "ErasureRequest",
+    "RecordAccess",
+    "OutboxMessage",
 ]

@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
+from assessments.fields import EncryptedCharField, LookupHashField, nik_lookup_hash
+
 nik_validator = RegexValidator(r"^\d{16}$", _("NIK must be exactly 16 digits."))
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 \-]{6,18}$", _("Enter a phone number of digits, e.g. 0812 3456 7890.")
@@ -154,9 +156,12 @@ class CandidateProfile(models.Model):
         related_name="candidate_profile",
         verbose_name=_("user"),
     )
-    nik = models.CharField(
-        _("NIK (national ID number)"), max_length=16, unique=True, validators=[nik_validator]
+    # Encrypted at rest (UU PDP, docs/privacy.md); equality and uniqueness go through nik_hash,
+    # which every write recomputes from it.
+    nik = EncryptedCharField(
+        _("NIK (national ID number)"), max_length=16, validators=[nik_validator]
     )
+    nik_hash = LookupHashField(_("NIK lookup hash"), source="nik")
     birth_place = models.CharField(_("place of birth"), max_length=100)
     birth_date = models.DateField(_("date of birth"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
@@ -179,14 +184,24 @@ class CandidateProfile(models.Model):
         verbose_name_plural = _("candidate profiles")
         ordering = ["user__full_name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(nik__regex=r"^[0-9]{16}$"), name="candidate_nik_16_digits"
-            ),
+            # The NIK itself is ciphertext in the database: its 16 digits are checked by the
+            # field's validator, and uniqueness is on the keyed hash.
+            models.UniqueConstraint(fields=["nik_hash"], name="candidate_nik_hash_unique"),
             models.CheckConstraint(condition=Q(sex__in=["L", "P"]), name="candidate_sex_valid"),
         ]
 
     def __str__(self) -> str:
         return str(self.user)
+
+    def clean(self):
+        # full_clean validates the unique constraint on the hash the next save will write.
+        self.nik_hash = nik_lookup_hash(self.nik or "")
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "nik" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "nik_hash"}
+        super().save(*args, **kwargs)
 
 
 class TUK(models.Model):

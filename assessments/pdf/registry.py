@@ -68,6 +68,9 @@ class DocumentSpec:
     can_request: Callable[[Any, Model], bool] | None = None
     can_view: Callable[[Any, Model], bool] | None = None
     extra: dict = field(default_factory=dict)
+    # ``renderer(template, context) -> RenderResult`` for a document that is more than one
+    # template (the dossier merges other documents); default assessments.pdf.render.render_pdf.
+    renderer: Callable[[str, dict], Any] | None = None
 
     @property
     def subject_type(self) -> SubjectType:
@@ -85,7 +88,12 @@ _subjects: dict[str, SubjectType] = {}
 _lock = threading.Lock()
 _builtin_loaded = False
 # Modules whose import registers documents; certification may append its own in ready().
-BUILTIN_MODULES = ["assessments.pdf.documents"]
+BUILTIN_MODULES = [
+    "assessments.pdf.documents",
+    "assessments.pdf.documents_instruments",
+    "assessments.pdf.documents_event",
+    "assessments.pdf.dossier",
+]
 
 
 class RegistryError(LookupError):

@@ -54,12 +54,14 @@ def _spec(document: str) -> registry.DocumentSpec:
 
 
 def _enqueue(request_id) -> None:
-    """Queue the render (called after commit). A broker that refuses the message leaves the
-    request failed with the reason, so the page offers a retry instead of waiting forever."""
+    """Queue the render (called after commit). A broker that is down keeps the task in the
+    outbox and the request stays queued until it is sent; any other failure to queue it leaves
+    the request failed with the reason, so the page offers a retry instead of waiting forever."""
+    from assessments.outbox import enqueue
     from assessments.tasks_pdf import render_document
 
     try:
-        render_document.delay(str(request_id))
+        enqueue(render_document, str(request_id))
     except Exception as exc:  # noqa: BLE001 - any broker failure is reported on the row
         logger.exception("Could not queue render request %s", request_id)
         RenderRequest.objects.filter(request_id=request_id, status=Status.QUEUED).update(
@@ -184,7 +186,7 @@ def render_request_document(request: RenderRequest) -> RenderResult:
     subject = request.subject_type.get_object_for_this_type(pk=request.subject_id)
     with translation.override(DOCUMENT_LANGUAGE):
         context = spec.builder(subject)
-    return render_pdf(spec.template, context)
+    return (spec.renderer or render_pdf)(spec.template, context)
 
 
 def _archive(request: RenderRequest, result: RenderResult) -> ArchivedDocument:

@@ -8,6 +8,8 @@ from assessments.services.assessor import *  # noqa: F403
 from assessments.services.assessor import __all__ as _assessor_all
 from assessments.services.participation import *  # noqa: F403
 from assessments.services.participation import __all__ as _participation_all
+from assessments.services.privacy import *  # noqa: F403
+from assessments.services.privacy import __all__ as _privacy_all
 from assessments.services.transitions import (
     TransitionRefused,
     assessment_accept,
@@ -52,5 +54,6 @@ __all__ = [
     *_application_all,
     *_assessor_all,
     *_participation_all,
+    *_privacy_all,
     *_verification_all,
 ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessments.fields import nik_lookup_hash
 from assessments.models import (
     ApplicationDocument,
     Assessment,
@@ -163,6 +164,12 @@ def candidate_profile_save(*, user, data: dict) -> CandidateProfile:
     problem = profile_birth_date_problem(profile.birth_date)
     if problem:
         raise _field_error("birth_date", problem, "birth_date")
+    # The NIK is encrypted (a different ciphertext each save): its keyed hash finds a duplicate.
+    nik_hash = nik_lookup_hash(profile.nik or "")
+    if CandidateProfile.objects.filter(nik_hash=nik_hash).exclude(pk=profile.pk).exists():
+        raise _field_error(
+            "nik", _("This NIK is already registered to another account."), "nik_taken"
+        )
     profile.full_clean()
     profile.save()
     if not user.is_candidate:

@@ -33,12 +33,13 @@ def notify(*, recipient, title: str | Promise, body: str = "", url: str = "") ->
     A lazy ``title`` is rendered in the recipient's language, not the acting user's: the row
     stores plain text, and an admin working in English notifies a candidate who reads Indonesian.
     """
+    from assessments.outbox import enqueue
     from assessments.tasks import send_notification_email
 
     with translation.override(getattr(recipient, "language", None) or settings.LANGUAGE_CODE):
         title = str(title)
     notification = Notification.objects.create(recipient=recipient, title=title, body=body, url=url)
-    transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
+    transaction.on_commit(lambda: enqueue(send_notification_email, notification.pk))
     return notification
 
 

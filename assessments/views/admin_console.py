@@ -41,8 +41,10 @@ from assessments.models import (
     AssessorProfile,
     AssignmentOverride,
     ImpartialityDeclaration,
+    RenderBatch,
     TUKVerification,
 )
+from assessments.pdf.dossier import DOSSIER
 from assessments.selectors import event_documents_context
 from assessments.services.admin import PLACEABLE_STATES
 
@@ -337,6 +339,9 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assessor", "approved_by", "assigned_by", "assessment__candidate"
         )
     )
+    dossier_batch = (
+        RenderBatch.objects.filter(event=event, document=DOSSIER).order_by("-pk").first()
+    )
     context.update(_event_forms(context["event"]))
     context.update(
         {
@@ -344,6 +349,8 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "overrides": overrides,
             "placeable_states": PLACEABLE_STATES,
             "actions": _allowed_actions(context["event"]),
+            "dossier_batch": dossier_batch,
+            "dossier_progress": dossier_batch.progress() if dossier_batch else None,
         }
     )
     return render(request, T + "event_detail.html", context)

@@ -359,6 +359,7 @@ def assess_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     assessment, refusal = _open(request, pk)
     if response := _impartiality_first(request, assessment):
         return response
+    services.record_access(request, assessment)
     return _render(
         request, "evidence.html", assessment, "evidence", _evidence_context(assessment, refusal)
     )

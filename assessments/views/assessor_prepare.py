@@ -242,6 +242,7 @@ def prepare(request: HttpRequest, pk: int) -> HttpResponse:
     assessment, redirect_to = _load(request, pk)
     if redirect_to:
         return redirect_to
+    services.record_access(request, assessment)
     return _render_page(request, assessment)
 
 

@@ -848,6 +848,7 @@ def _load_file(request: HttpRequest, model: type[StoredFile], file_id: int) -> S
     assessment = selectors.viewable_assessment(request.user, stored.assessment_id)
     if not request.user.has_perm("assessments.view_assessment", assessment):
         raise Http404
+    services.record_access(request, assessment, "evidence" if model is Evidence else "document")
     return stored
 
 

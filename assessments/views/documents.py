@@ -21,9 +21,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments.models import ArchivedDocument, AssessmentEvent, RenderBatch, RenderRequest
+from assessments.models import (
+    ArchivedDocument,
+    Assessment,
+    AssessmentEvent,
+    RenderBatch,
+    RenderRequest,
+)
 from assessments.pdf import registry, services
 from assessments.pdf.header import form_label, lsp_header
+from assessments.services.privacy import record_access
 
 TEMPLATE_DIR = "assessments/documents"
 # Polling interval of the status partial while a document is queued or rendering.
@@ -155,6 +162,8 @@ def archive_download(request: HttpRequest, pk: int) -> HttpResponse:
     subject_type, subject = _subject_of(request, archive.subject_type_id, archive.subject_id)
     if not _may_view(request, archive.document, subject_type, subject):
         raise Http404
+    if isinstance(subject, Assessment):
+        record_access(request, subject, "document")
     try:
         spec = registry.get_document(archive.document)
         code = _label(spec)["code"]

@@ -229,7 +229,9 @@ def _render_detail(request: HttpRequest, assessment: Assessment, **forms) -> Htt
 
 @login_required
 def verification(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_detail(request, _application(request.user, pk))
+    assessment = _application(request.user, pk)
+    services.record_access(request, assessment)
+    return _render_detail(request, assessment)
 
 
 def _run(request: HttpRequest, assessment: Assessment, call: Callable[[], object], done: str):

@@ -15,9 +15,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from certification import services
+from certification import otp, services
 from certification.forms import LoginForm, RegistrationForm, ResendVerificationForm
 from certification.models import LSP, User
+from certification.views import twofactor
 
 # Logging in right after registration skips authenticate(); name the backend explicitly because
 # several are configured (axes, rules, model).
@@ -27,6 +28,13 @@ _LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if otp.totp_device(user) is not None:
+            # The right password is only the first step: not signed in until the code passes.
+            return twofactor.login_pending(self.request, user=user, next_url=self.get_success_url())
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from assessments import selectors
+from assessments.form_fields import ModelMultipleChoiceField
 from assessments.services import appeal_deadline, appeal_window_open
 from certification import rules
 from certification import selectors as cert_selectors
@@ -141,7 +142,7 @@ class AssignReviewerForm(forms.Form):
         ).order_by("full_name")
 
 
-class UnitChoiceField(forms.ModelMultipleChoiceField):
+class UnitChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj: Unit) -> str:
         return f"{obj.code} {obj.title}"
 

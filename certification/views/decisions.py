@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.filters import SchemeFilter
+from assessments.form_fields import ModelMultipleChoiceField
+from assessments.services import record_access
 from certification import rules, selectors
 from certification.models import CertificationDecision, DecisionLetter, User
 from certification.services_certification import (
@@ -144,6 +146,7 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     % {"name": assessment.candidate.full_name},
                 )
                 return redirect("decision_queue")
+    record_access(request, assessment)
     context = _decision_context(request, assessment, form)
     return render(request, "certification/decisions/detail.html", context)
 
@@ -324,7 +327,7 @@ def decision_log(request: HttpRequest) -> HttpResponse:
 # --- decision letters (SK) ---------------------------------------------------------------------
 
 
-class DecisionChoiceField(forms.ModelMultipleChoiceField):
+class DecisionChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj: CertificationDecision) -> str:
         return (
             f"{obj.assessment.candidate.full_name} · {obj.scheme_version.scheme.number} · "

@@ -37,7 +37,7 @@ S = Assessment.State
 # Kept by hand on purpose: a new constraint makes the coverage test below fail until it is tested.
 TESTED_CONSTRAINTS = {
     "assessor_met_number_format",
-    "candidate_nik_16_digits",
+    "candidate_nik_hash_unique",
     "candidate_sex_valid",
     "tuk_verified_has_date",
     "tuk_time_zone_indonesian",
@@ -97,9 +97,14 @@ def test_every_named_constraint_has_a_test():
     from tests.assessments.test_admin_services import ADMIN_CONSTRAINTS
     from tests.assessments.test_archive_models import ARCHIVE_CONSTRAINTS
     from tests.assessments.test_assessor_models import ASSESSOR_CONSTRAINTS
+    from tests.assessments.test_privacy_models import PRIVACY_CONSTRAINTS
 
     assert names == (
-        TESTED_CONSTRAINTS | ASSESSOR_CONSTRAINTS | ARCHIVE_CONSTRAINTS | ADMIN_CONSTRAINTS
+        TESTED_CONSTRAINTS
+        | ASSESSOR_CONSTRAINTS
+        | ARCHIVE_CONSTRAINTS
+        | ADMIN_CONSTRAINTS
+        | PRIVACY_CONSTRAINTS
     )
 
 
@@ -114,12 +119,12 @@ def test_assessor_met_number_must_have_the_bnsp_format():
     assert profile.pk
 
 
-def test_candidate_nik_must_be_exactly_16_digits():
-    # 17 digits would not fit the column at all; the constraint is about shorter or non-digit NIKs.
-    for bad in ["317101234567890", "3171O12345678901", "3171 12345678901", ""]:
-        with refused("candidate_nik_16_digits"):
-            factories.CandidateProfileFactory(nik=bad)
-    assert factories.CandidateProfileFactory(nik="3171012345678901").pk
+def test_candidate_nik_is_unique_through_its_keyed_hash():
+    # The NIK column holds ciphertext that differs on every save; its hash is what must be unique.
+    factories.CandidateProfileFactory(nik="3171012345678901")
+    with refused("candidate_nik_hash_unique"):
+        factories.CandidateProfileFactory(nik="3171012345678901")
+    assert factories.CandidateProfileFactory(nik="3171012345678902").pk
 
 
 def test_candidate_sex_must_be_l_or_p():

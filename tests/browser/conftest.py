@@ -258,3 +258,36 @@ def link_path(message, pattern: str) -> str:
         if re.search(pattern, path):
             return path
     raise AssertionError(f"no link matching {pattern!r} in:\n{body}")
+
+
+# --- two-factor authentication ------------------------------------------------------------------
+
+
+def pass_second_factor(person, email: str) -> None:
+    """After the password, do what the person would when the site asks for a second factor:
+    type the authenticator's code, or (an admin's first sign-in, e.g. the demo admin) set up the
+    app from the key the setup page shows and continue past the backup codes."""
+    import base64
+
+    from django_otp.oath import totp
+
+    from certification import otp
+    from certification.models import User
+
+    page = person.page
+    path = re.sub(r"^https?://[^/]+", "", page.url)
+    if path.startswith("/account/two-factor/setup/"):
+        key = base64.b32decode(page.locator("#totp-secret").inner_text().replace(" ", ""))
+        page.locator("#id_code").fill(f"{totp(key):06d}")
+        page.locator("#id_code").press("Enter")
+        page.get_by_role("link", name="I have saved my backup codes").click()
+        page.wait_for_url(lambda url: "/account/two-factor/" not in url)
+    elif path.startswith("/login/code/"):
+        device = otp.totp_device(User.objects.get(email=email))
+        # One step ahead (still accepted): the current step's code may have been used already.
+        page.locator("#id_code").fill(f"{totp(device.bin_key, t0=-device.step):06d}")
+        page.locator("#id_code").press("Enter")
+        page.wait_for_url(lambda url: "/login/code/" not in url)
+    else:
+        return
+    page.wait_for_load_state("load")

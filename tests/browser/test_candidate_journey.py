@@ -9,7 +9,7 @@ import zlib
 import pytest
 
 from tests import factories
-from tests.browser.conftest import link_path, mail_to
+from tests.browser.conftest import link_path, mail_to, pass_second_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,6 +73,7 @@ def sign_in(person, email: str, password: str) -> None:
     person.page.locator("#id_password").fill(password)
     person.page.locator("#id_password").press("Enter")
     person.page.wait_for_load_state("load")
+    pass_second_factor(person, email)
 
 
 def test_candidate(demo, open_person):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from assessments.models import Assessment
+from assessments.services.privacy import mask_nik
 from certification.models import CertificationDecision, DecisionLetter
 from tests import factories
 
@@ -99,7 +100,7 @@ def test_the_decision_page_shows_the_whole_record_read_only(dm_client):
     assert response.status_code == 200
     profile = assessment.candidate.candidate_profile
     for text in [
-        profile.nik,  # APL.01
+        mask_nik(profile.nik),  # APL.01, masked for a decision maker (docs/privacy.md)
         "ijazah.pdf",  # documents
         "Waktu tambahan",  # AK.07 adjustment
         "Jelaskan prosedur kerja.",  # IA.07 question
@@ -111,6 +112,7 @@ def test_the_decision_page_shows_the_whole_record_read_only(dm_client):
     ]:
         assert text in html, text
     assert 'name="outcome"' in html
+    assert profile.nik not in html
 
 
 def test_the_decision_page_costs_the_same_queries_for_2_or_10_units(
@@ -121,9 +123,10 @@ def test_the_decision_page_costs_the_same_queries_for_2_or_10_units(
         assessment = factories.full_record(factories.reported_with_units(units=units))
         url = reverse("decision_detail", args=[assessment.pk])
         dm_client.get(url)  # warm-up: the session and the LSP record get cached
-        # 25 for the record and the rules (with the assignment-override check), 3 for the page
-        # around it (session, user, session save).
-        with django_assert_max_num_queries(28) as captured:
+        # 25 for the record and the rules (with the assignment-override check), 1 for the access
+        # log row, 4 for the page around it (session, user, the session's two-factor device,
+        # session save).
+        with django_assert_max_num_queries(30) as captured:
             response = dm_client.get(url)
         assert len(response.context["record"]["units"]) == units
         counts[units] = len(captured)

@@ -263,7 +263,7 @@ def test_home_with_every_role_makes_a_constant_number_of_queries(
     many = _count_home_queries(client)
 
     assert many == few
-    # session (read, then save in a savepoint: 4), user, candidate 2, assessor 3, LSP-wide 6;
-    # the LSP record comes from the cache.
-    with django_assert_max_num_queries(16):
+    # session (read, then save in a savepoint: 4), user, the session's two-factor device,
+    # candidate 2, assessor 3, LSP-wide 6; the LSP record comes from the cache.
+    with django_assert_max_num_queries(17):
         client.get(reverse("home"))

@@ -43,6 +43,8 @@ def production_env(tmp_path) -> dict[str, str]:
     return {
         "DEBUG": "false",
         "SECRET_KEY": REAL_KEY,
+        "KOMPETEN_FIELD_ENCRYPTION_KEYS": "kXz0m9Vb0dYpXo9JcGqVbq3m3h1h2YxJc3Wl3nQ8b1M=",
+        "KOMPETEN_NIK_HASH_KEY": "nik-hash-key-of-more-than-32-characters",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
     }

@@ -122,5 +122,6 @@ def world(candidate, assessor, decision_maker, admin_user):
             "bank": bank.pk,
             "assessor_profile": assessor.assessor_profile.pk,
             "tuk": assessment.event.tuk_id,
+            "erasure": factories.ErasureRequestFactory(candidate=candidate).pk,
         },
     )

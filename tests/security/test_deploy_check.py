@@ -18,6 +18,8 @@ def production_env() -> dict[str, str]:
             "KOMPETEN_ENV_FILE": "/nonexistent/.env",
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(64),
+            "KOMPETEN_FIELD_ENCRYPTION_KEYS": "kXz0m9Vb0dYpXo9JcGqVbq3m3h1h2YxJc3Wl3nQ8b1M=",
+            "KOMPETEN_NIK_HASH_KEY": secrets.token_urlsafe(48),
             "DATABASE_URL": "postgres://kompeten@127.0.0.1:5432/kompeten",
             "REDIS_URL": "redis://127.0.0.1:6379/0",
             "ALLOWED_HOSTS": "sertifikasi.lsp.example.id",

@@ -15,7 +15,7 @@ BOUNDARY = "----kompetenboundary"
 
 
 def _cases(ids: dict) -> list[tuple[str, str, str, dict]]:
-    """(label, method, path, extra client kwargs): fifty of them."""
+    """(label, method, path, extra client kwargs): at least fifty of them."""
     a = ids["assessment"]
     multipart = f"multipart/form-data; boundary={BOUNDARY}"
     return [
@@ -159,6 +159,103 @@ def _cases(ids: dict) -> list[tuple[str, str, str, dict]]:
             reverse("home"),
             {"HTTP_ACCEPT_LANGUAGE": "zz-ZZ;q=abc,\xff"},
         ),
+        ("zero id", "get", "/assessments/0/", {}),
+        ("invalid utf8 in path", "get", "/assessments/%ff%fe/evidence/", {}),
+        ("overlong utf8 in query", "get", "/certificates/?q=%c0%af%e0%80%af", {}),
+        ("huge page of the decision log", "get", f"/decisions/log/?page={HUGE}", {}),
+        ("impossible date filter", "get", "/decisions/log/?date=2026-02-30&decided_after=x", {}),
+        (
+            "huge id in a multiple choice",
+            "post",
+            reverse("assessments:admin_assessor_create"),
+            {
+                "data": {
+                    "email": "x@example.test",
+                    "full_name": "X",
+                    "met_number": "MET.000.000001.2020",
+                    "licence_valid_until": "2030-01-01",
+                    "status": "active",
+                    "scope": [HUGE, "-" + HUGE],
+                }
+            },
+        ),
+        (
+            "huge ids in single choices",
+            "post",
+            reverse("assessments:admin_event_create"),
+            {"data": {"scheme_version": HUGE, "tuk": "-" + HUGE, "quota": HUGE}},
+        ),
+        (
+            "huge id in the decision letter choices",
+            "post",
+            reverse("decision_letters"),
+            {"data": {"decisions": [HUGE], "signatory": HUGE}},
+        ),
+        (
+            "unknown charset",
+            "post",
+            reverse("complaint_new"),
+            {
+                "data": b"name=a&email=a%40b.c&text=x",
+                "content_type": "application/x-www-form-urlencoded",
+                # Past the test client's own encoding step: the header the server sees.
+                "CONTENT_TYPE": "application/x-www-form-urlencoded; charset=x-no-such",
+            },
+        ),
+        (
+            "content-length that lies",
+            "post",
+            reverse("assessments:evidence", args=[a]),
+            {
+                "data": f"--{BOUNDARY}--\r\n".encode(),
+                "content_type": multipart,
+                "CONTENT_LENGTH": str(10**12),
+            },
+        ),
+        (
+            "negative content-length",
+            "post",
+            reverse("complaint_new"),
+            {
+                "data": b"name=a",
+                "content_type": "application/x-www-form-urlencoded",
+                "CONTENT_LENGTH": "-5",
+            },
+        ),
+        (
+            "too many files",
+            "post",
+            reverse("assessments:evidence", args=[a]),
+            {
+                "data": b"".join(
+                    f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="f{i}"; '
+                    f'filename="{i}.pdf"\r\n\r\nx\r\n'.encode()
+                    for i in range(150)
+                )
+                + f"--{BOUNDARY}--\r\n".encode(),
+                "content_type": multipart,
+            },
+        ),
+        (
+            "too many query parameters",
+            "get",
+            reverse("assessments:applications") + "?" + "&".join(f"p{i}=1" for i in range(1500)),
+            {},
+        ),
+        (
+            "bad range header on a download",
+            "get",
+            reverse("assessments:evidence_file", args=[ids["evidence"]]),
+            {"HTTP_RANGE": "bytes=99999999999999999999-1,-0,x"},
+        ),
+        ("head request", "head", reverse("assessments:profile"), {}),
+        ("trace method", "trace", reverse("home"), {}),
+        (
+            "htmx headers on a full page post",
+            "post",
+            reverse("assessments:apl02_answer", args=[a, HUGE]),
+            {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "javascript:alert(1)"},
+        ),
     ]
 
 
@@ -167,11 +264,14 @@ def ids(candidate, assessor):
     assessment = factories.assessment_in_state(
         Assessment.State.DRAFT, candidate=candidate, assessor=assessor
     )
-    return {"assessment": assessment.pk}
+    evidence = factories.EvidenceFactory(assessment=assessment, file=factories.pdf_file())
+    return {"assessment": assessment.pk, "evidence": evidence.pk}
 
 
-def test_there_are_fifty_cases(ids):
-    assert len(_cases(ids)) == 50
+def test_there_are_at_least_fifty_distinct_cases(ids):
+    cases = _cases(ids)
+    assert len(cases) >= 50
+    assert len({label for label, *_rest in cases}) == len(cases)
 
 
 @override_settings(DEBUG=False)

@@ -111,6 +111,10 @@ URL_EXPECTATIONS: dict[str, tuple[str, str]] = {
     "assessments:notification_read": ("POST", "302 302 404 404 404 404 404"),
     "assessments:notifications": ("GET", "302 200 200 200 200 200 200"),
     "assessments:notifications_read_all": ("POST", "302 302 302 302 302 302 302"),
+    "assessments:privacy_access_log": ("GET", "302 403 403 403 403 403 200"),
+    "assessments:privacy_erasure": ("GET", "302 200 200 403 403 403 403"),
+    "assessments:privacy_erasure_detail": ("GET", "302 403 403 403 403 403 200"),
+    "assessments:privacy_erasure_requests": ("GET", "302 403 403 403 403 403 200"),
     "assessments:profile": ("GET", "302 200 200 200 200 200 200"),
     "assessments:submit": ("GET", "302 200 404 404 404 404 404"),
     "assessments:verification": ("GET", "302 403 403 403 403 403 200"),
@@ -172,6 +176,11 @@ URL_EXPECTATIONS: dict[str, tuple[str, str]] = {
     "schemes:new_draft": ("POST", "302 403 403 403 403 403 302"),
     "schemes:publish": ("POST", "302 403 403 403 403 403 302"),
     "set_language": ("POST", "302 302 302 302 302 302 302"),
+    "two_factor": ("GET", "302 200 200 200 200 200 200"),
+    "two_factor_backup_codes": ("POST", "302 302 302 302 302 200 200"),
+    "two_factor_disable": ("GET", "302 302 302 302 302 200 200"),
+    "two_factor_login": ("GET", "302 302 302 302 302 302 302"),
+    "two_factor_setup": ("GET", "302 200 200 200 200 302 302"),
     "verify_email": ("GET", "400 400 400 400 400 400 400"),
     "verify_email_resend": ("POST", "400 302 302 302 302 302 302"),
 }
@@ -214,6 +223,7 @@ PK_BY_NAME = [
     ("schemes:", "scheme_version"),
     ("console_bank_", "bank"),
     ("console_requirements", "scheme_version"),
+    ("assessments:privacy_erasure_detail", "erasure"),
 ]
 
 
