@@ -13,6 +13,8 @@ DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 # -n auto: one test process per CPU. loadgroup keeps the tests that share one Celery worker
 # (tests/certification/test_worker.py) on a single process.
 PYTEST_ARGS ?= -n auto --dist loadgroup
+# tests/faults stop and hang their own Redis and kill workers: a second run, alone and serial.
+FAULTS_PYTEST_ARGS ?=
 
 .PHONY: run test lint bench setup check-packages migrate messages help
 
@@ -28,7 +30,8 @@ run: setup migrate
 
 test: setup
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(PYTEST_ARGS) --ignore=tests/faults
+	$(VENV)/bin/pytest tests/faults -n 0 $(FAULTS_PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -10,7 +10,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": tempfile.mkdtemp(prefix="kompeten-media-")},
+        # A worker started by a test (tests/worker_utils.py) is handed the test's folder.
+        "OPTIONS": {
+            "location": os.environ.get("KOMPETEN_TEST_MEDIA_ROOT")
+            or tempfile.mkdtemp(prefix="kompeten-media-")
+        },
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

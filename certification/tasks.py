@@ -79,4 +79,7 @@ def send_complaint_answer(complaint_id: int) -> None:
 
 # --- admin console (issue 6): the batch invitation lives with its service; importing it here
 # registers it with the worker (autodiscovery reads only tasks modules).
-from certification.services_batch import send_batch_invitation  # noqa: E402, F401
+from certification.services_batch import (  # noqa: E402, F401
+    send_batch_invitation,
+    send_batch_messages,
+)

@@ -130,13 +130,23 @@ def test_the_table_of_contents_points_at_each_documents_first_page(record):
     assert "FR-APL-01" in toc
 
 
-def test_every_document_has_a_bookmark_to_its_first_page(record):
+def test_every_document_has_a_bookmark_and_a_link_to_its_first_page(record):
     dossier = Dossier(record)
     top = [item for item in dossier.reader.outline if not isinstance(item, list)]
     targets = [dossier.reader.get_destination_page_number(item) + 1 for item in top]
     # The table of contents' own heading first, then one per document.
-    assert targets == [1, *(start for start, _pages in dossier.documents())]
+    starts = [start for start, _pages in dossier.documents()]
+    assert targets == [1, *starts]
     assert "FR-APL-01" in top[1].title
+    # The table of contents' rows link to the same pages.
+    with translation.override("id"):
+        keys = [p["spec"].key for p in registry.get_document("dossier").builder(record)["parts"]]
+    destinations = dossier.reader.named_destinations
+    linked = [
+        dossier.reader.get_destination_page_number(destinations[f"dossier-{key}"]) + 1
+        for key in keys
+    ]
+    assert linked == starts
 
 
 def test_a_document_registered_later_joins_the_dossier_after_the_bnsp_forms(record, monkeypatch):

@@ -8,8 +8,10 @@ runs axe-core on it, failing on serious or critical violations. The screenshots 
 session are listed at the end of the run, so that CI's log shows where they are.
 
 Celery tasks run eagerly inside the live server (settings_test), so mail lands in
-EMAIL_FILE_PATH as soon as the request that queued it commits; a real worker is exercised by
-tests/certification/test_worker.py.
+EMAIL_FILE_PATH as soon as the request that queued it commits. Journeys that render PDFs ask for
+``celery_worker`` (and are marked ``worker``): for them the live server publishes its tasks to
+Redis and a real Celery worker (tests/worker_utils.py) on the same test database and media
+folder renders the documents, as in production.
 """
 
 import email
@@ -231,6 +233,54 @@ def demo(transactional_db):
     call_command("seed_demo", allow_without_debug=True, stdout=io.StringIO())
 
 
+# --- a real Celery worker behind the live server ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _celery_worker(django_db_setup, tmp_path_factory):
+    """One worker per module, on the test database and this process's media folder (the worker
+    writes the PDFs that the live server hands out). Per module, as in
+    tests/certification/test_worker.py: the tests using one are in xdist group "celery-worker",
+    and two workers alive at once on one queue would take each other's tasks. Stopped before
+    the test database is dropped: PostgreSQL will not drop a database in use."""
+    from django.db import connection
+
+    from certification.celery import app as celery_app
+    from tests.worker_utils import CeleryWorker, database_url
+
+    # Messages left by an interrupted run would be delivered to this worker first.
+    celery_app.control.purge()
+    folder = tmp_path_factory.mktemp("browser-worker")
+    worker = CeleryWorker(
+        database_url=database_url(connection.settings_dict),
+        redis_url=settings.REDIS_URL,
+        mail_dir=folder,
+        log_path=folder / "celery.log",
+    )
+    media = settings.STORAGES["default"]["OPTIONS"]["location"]
+    worker.env["KOMPETEN_TEST_MEDIA_ROOT"] = str(media)
+    try:
+        worker.start(timeout=90)
+        yield worker
+    finally:
+        worker.stop()
+
+
+@pytest.fixture
+def celery_worker(_celery_worker, settings):
+    """Tasks that the live server queues go through Redis to the real worker for this test
+    (journeys marked ``worker``: the PDFs), instead of running inside the request."""
+    from certification.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.conf.task_always_eager = False
+    try:
+        yield _celery_worker
+    finally:
+        celery_app.conf.task_always_eager = previous
+
+
 # --- mail ---------------------------------------------------------------------------------------
 
 
@@ -277,9 +327,12 @@ def pass_second_factor(person, email: str) -> None:
     page = person.page
     path = re.sub(r"^https?://[^/]+", "", page.url)
     if path.startswith("/account/two-factor/setup/"):
+        person.check("two-factor-setup")
         key = base64.b32decode(page.locator("#totp-secret").inner_text().replace(" ", ""))
         page.locator("#id_code").fill(f"{totp(key):06d}")
         page.locator("#id_code").press("Enter")
+        page.get_by_role("link", name="I have saved my backup codes").wait_for()
+        person.check("two-factor-backup-codes")
         page.get_by_role("link", name="I have saved my backup codes").click()
         page.wait_for_url(lambda url: "/account/two-factor/" not in url)
     elif path.startswith("/login/code/"):

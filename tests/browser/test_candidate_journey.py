@@ -232,3 +232,69 @@ def test_candidate_signs_ak01(scheduled, candidate, open_person):
     page.get_by_role("button", name=re.compile("Sign")).click()
     page.get_by_text("You signed FR.AK.01.").first.wait_for()
     alice.check("consent-signed")
+
+
+@pytest.fixture
+def certified(candidate, assessor, settings, live_server):
+    """Starting point after the assessment: Charlie decided every unit K with feedback and sent
+    the recommendation, submitted the record, the decision maker certified Alice and the admin
+    issued the certificate (all through the services). Alice has not sent FR.AK.03 yet. The
+    QR code points at this live server."""
+    from assessments import services
+    from assessments.models import Assessment
+    from certification.services_certification import certificate_issue, decision_make
+
+    settings.KOMPETEN_BASE_URL = live_server.url
+    assessment = factories.assessor_assessment(
+        Assessment.State.IN_PROGRESS, assessor=assessor, candidate=candidate
+    )
+    factories.decide_all_units(assessment)
+    services.recommendation_submit(assessment_id=assessment.pk, actor=assessor)
+    services.report_submit(assessment_id=assessment.pk, actor=assessor)
+    decision = decision_make(
+        assessment_id=assessment.pk,
+        actor=factories.DecisionMakerUserFactory(),
+        certified=True,
+        basis="Rapat pleno: rekomendasi asesor diterima.",
+    )
+    return certificate_issue(decision_id=decision.pk, actor=factories.AdminUserFactory())
+
+
+@pytest.mark.worker
+@pytest.mark.xdist_group("celery-worker")
+def test_candidate_result_and_certificate(certified, candidate, celery_worker, open_person):
+    alice = open_person("candidate-result")
+    page = alice.page
+    sign_in(alice, candidate.email, factories.PASSWORD)
+    alice.goto(f"/assessments/{certified.assessment_id}/")
+    alice.check("decided")
+
+    # The result with the assessor's feedback, then FR.AK.03: nine statements, Yes or No.
+    alice.goto(f"/assessments/{certified.assessment_id}/feedback/")
+    page.get_by_text("Anda menunjukkan langkah kerja yang runtut.").first.wait_for()
+    alice.check("result-feedback")
+    for radio in page.locator("input[type=radio][value=yes]").all():
+        page.locator(f"label[for='{radio.get_attribute('id')}']").click()
+    page.locator("#id_notes").fill("Asesor menjelaskan dengan sabar.")
+    page.get_by_role("button", name="Send feedback").click()
+    page.get_by_text("Thank you: your feedback was sent.").first.wait_for()
+    alice.check("ak03-sent")
+
+    # The certificate: its page, the PDF once rendered, and the QR link to the public page.
+    alice.goto("/certificates/mine/")
+    alice.check("my-certificates")
+    page.get_by_role("link", name=certified.number).click()
+    page.get_by_role("heading", name=certified.number).wait_for()
+    alice.check("certificate")
+    panel = page.locator("[data-document=certificate]")
+    panel.get_by_role("button", name="Generate PDF").click()
+    download_link = panel.get_by_role("link", name=re.compile("Download"))
+    download_link.first.wait_for(timeout=120_000)
+    with page.expect_download() as download:
+        download_link.first.click()
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    page.get_by_role("link", name=re.compile(r"/verify/c/")).click()
+    page.get_by_text(candidate.full_name).first.wait_for()
+    page.get_by_text(certified.number).first.wait_for()
+    alice.check("verification-page")

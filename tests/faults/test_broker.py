@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from assessments import outbox
 from assessments.models import ArchivedDocument, Assessment, OutboxMessage, RenderRequest
 from assessments.outbox import flush_outbox
 from certification.models import User
@@ -53,7 +54,7 @@ def _mail_to(mail_dir, address: str) -> list[email.message.EmailMessage]:
 
 
 def test_registration_answers_while_redis_is_stopped_and_its_mail_goes_out_when_it_is_back(
-    broker, start_worker
+    broker, start_worker, monkeypatch
 ):
     worker = start_worker()
     # The first request of a process is slow (imports, URLconf, templates): not what is timed.
@@ -73,7 +74,9 @@ def test_registration_answers_while_redis_is_stopped_and_its_mail_goes_out_when_
     assert "Connection refused" in waiting.last_error or "111" in waiting.last_error
 
     broker.start()
-    # The next page that queues something finds the broker back and has the outbox flushed.
+    # BROKER_PAUSE_SECONDS later, the next page that queues something finds the broker back and
+    # has the outbox flushed.
+    monkeypatch.setattr(outbox, "_broker_paused_until", 0.0)
     _, response = _register("sari@example.test")
     assert response.status_code == 302
 
@@ -98,6 +101,7 @@ def test_a_document_request_answers_while_redis_hangs_and_renders_once_it_resume
     url = reverse("assessments:document_request", args=["ak01", "assessment", assessment.pk])
     # The first request of a process is slow (imports, URLconf, templates): not what is timed.
     assert client.post(url.replace("ak01", "ak02")).status_code == 302
+    wait_for(lambda: ArchivedDocument.objects.exists(), timeout=60, message=worker.log())
     broker.pause()
     try:
         started = time.monotonic()

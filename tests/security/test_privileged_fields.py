@@ -288,3 +288,43 @@ def test_signing_in_cannot_set_flags(client, other_candidate):
     data = {"username": user.email, "password": PASSWORD, **privileged(other_candidate)}
     accepted(client.post(reverse("login"), data))
     assert flags(user) == before
+
+
+# --- added by badinput (issue 8): the APL.01 application and an assessor's form ------------------
+
+
+def test_the_apl01_application_form(client, candidate, other_candidate, assessor, scheme_version):
+    client.force_login(candidate)
+    data = {
+        "scheme": scheme_version.pk,
+        "purpose": Assessment.Purpose.CERTIFICATION,
+        "purpose_other": "",
+        **privileged(other_candidate),
+        "assessor": assessor.pk,
+        "event": "",  # the form's own field: choosing a schedule is the candidate's to do
+    }
+    accepted(client.post(reverse("assessments:apply"), data))
+    assessment = Assessment.objects.get(candidate=candidate)
+    # A new application is the candidate's own draft, without assessor, event or payment.
+    assert assessment.state == S.DRAFT
+    assert assessment.scheme_version_id == scheme_version.pk
+    assert assessment.assessor_id is None and assessment.event_id is None
+    assert assessment.payment_confirmed_at is None
+    assert not Assessment.objects.filter(candidate=other_candidate).exists()
+
+
+def test_the_assessor_apl02_review_form(client, assessor, other_assessor, other_candidate):
+    assessment = factories.assessor_assessment(S.SCHEDULED, assessor=assessor)
+    before = record(assessment)
+    client.force_login(assessor)
+    data = {"decision": "proceed", "note": "Lengkap.", **privileged(other_candidate)}
+    data["assessor"] = data["assessor_id"] = other_assessor.pk
+    accepted(client.post(reverse("assessments:assess_prepare_apl02", args=[assessment.pk]), data))
+    # Reviewing moves nothing the form does not own: same candidate, assessor, event, scheme.
+    after = record(assessment)
+    assert {k: v for k, v in after.items() if k != "state"} == {
+        k: v for k, v in before.items() if k != "state"
+    }
+    assert after["state"] != "decided"
+    granted = flags(assessor)
+    assert granted["is_lsp_admin"] is False and granted["is_staff"] is False
