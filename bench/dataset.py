@@ -215,6 +215,10 @@ def build(scale_name: str) -> Dataset:  # noqa: C901 - one straight script, tabl
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = replica")
         _build(scale, writer, ds, now, today)
+        if connection.vendor == "postgresql":
+            # SET LOCAL lasts until the outermost transaction ends (a test's, for instance).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = origin")
         _reset_sequences()
     ds.counts = dict(sorted(writer.counts.items()))
     return ds

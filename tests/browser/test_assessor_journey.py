@@ -72,7 +72,9 @@ def save_htmx(page, scope, button: str, url_part: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def test_assessor(starting_point, assessor, other_assessor, candidate, open_person):
+@pytest.mark.worker
+@pytest.mark.xdist_group("celery-worker")
+def test_assessor(starting_point, assessor, other_assessor, candidate, celery_worker, open_person):
     assessment = starting_point
     units = factories.scheme_units(assessment)
     base = f"/assessments/assess/{assessment.pk}"
@@ -161,7 +163,7 @@ def test_assessor(starting_point, assessor, other_assessor, candidate, open_pers
     card.locator("textarea").fill("Laporan proyek sesuai unit pertama.")
     save_htmx(page, card, "Save review", "/evidence/")
     page.get_by_text("Review saved.").first.wait_for()
-    page.locator("textarea[name=what]").fill(
+    page.locator("textarea[name=request-what]").fill(
         "Unggah contoh kode program untuk elemen 2 unit kedua (KUK 2.1 dan 2.2)."
     )
     page.get_by_role("button", name="Send the request to the candidate").click()
@@ -201,13 +203,11 @@ def test_assessor(starting_point, assessor, other_assessor, candidate, open_pers
         page.locator(f"#unit-{unit.pk}").get_by_text("Feedback saved.").wait_for()
     charlie.check("feedback")
     page.get_by_role("button", name="Send recommendation").click()
-    page.get_by_text("The recommendation was sent").first.wait_for()
+    page.get_by_text("Recommendation sent. The candidate can now see the result").first.wait_for()
 
-    # The record is submitted; the dossier is rendered and downloaded.
-    charlie.goto(f"{base}/report/")
+    # The record is submitted; the dossier is rendered by the worker and downloaded.
     page.get_by_role("button", name="Submit the record").click()
-    page.wait_for_load_state("load")
-    charlie.goto(f"{base}/report/")
+    page.get_by_text("The record is submitted and is now read-only.").first.wait_for()
     dossier = page.locator("[data-document=dossier]")
     dossier.get_by_role("button", name="Generate PDF").click()
     download_link = dossier.get_by_role("link", name=re.compile("Download"))

@@ -263,14 +263,15 @@ def certified(candidate, assessor, settings, live_server):
 @pytest.mark.worker
 @pytest.mark.xdist_group("celery-worker")
 def test_candidate_result_and_certificate(certified, candidate, celery_worker, open_person):
+    assessment_path = f"/assessments/{certified.decision.assessment_id}/"
     alice = open_person("candidate-result")
     page = alice.page
     sign_in(alice, candidate.email, factories.PASSWORD)
-    alice.goto(f"/assessments/{certified.assessment_id}/")
+    alice.goto(assessment_path)
     alice.check("decided")
 
     # The result with the assessor's feedback, then FR.AK.03: nine statements, Yes or No.
-    alice.goto(f"/assessments/{certified.assessment_id}/feedback/")
+    alice.goto(f"{assessment_path}feedback/")
     page.get_by_text("Anda menunjukkan langkah kerja yang runtut.").first.wait_for()
     alice.check("result-feedback")
     for radio in page.locator("input[type=radio][value=yes]").all():

@@ -18,19 +18,23 @@ TASK = "assessments.tasks.send_notification_email"
 def published(monkeypatch):
     """Tasks go to a broker (not run eagerly); the broker is a list."""
     sent: list[tuple[str, list]] = []
-    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
     monkeypatch.setattr(outbox, "_broker_paused_until", 0.0)
     monkeypatch.setattr(outbox, "_flush_queued_at", float("-inf"))
-
-    def apply_async(task, args=(), **kwargs):
-        sent.append((task.name, list(args)))
-
-    monkeypatch.setattr(type(send_notification_email), "apply_async", apply_async)
-    monkeypatch.setattr(type(outbox.flush_outbox), "apply_async", apply_async)
+    for task in (send_notification_email, outbox.flush_outbox):
+        monkeypatch.setattr(
+            task,
+            "apply_async",
+            lambda args=(), name=task.name, **kwargs: sent.append((name, list(args))),
+        )
     monkeypatch.setattr(
         celery_app, "send_task", lambda name, args=(), **kwargs: sent.append((name, list(args)))
     )
-    return sent
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        yield sent
+    finally:
+        celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture
@@ -38,7 +42,7 @@ def broker_down(monkeypatch, published):
     def refuse(*args, **kwargs):
         raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(type(send_notification_email), "apply_async", refuse)
+    monkeypatch.setattr(send_notification_email, "apply_async", refuse)
     monkeypatch.setattr(celery_app, "send_task", refuse)
     return published
 
@@ -69,9 +73,7 @@ def test_a_task_the_broker_refuses_is_kept_with_the_reason(broker_down):
 def test_after_a_failure_the_process_does_not_wait_for_the_broker_again(broker_down, monkeypatch):
     outbox.enqueue(send_notification_email, 1)
     tried = []
-    monkeypatch.setattr(
-        type(send_notification_email), "apply_async", lambda *a, **k: tried.append(a)
-    )
+    monkeypatch.setattr(send_notification_email, "apply_async", lambda *a, **k: tried.append(a))
 
     assert outbox.enqueue(send_notification_email, 2) is False
 

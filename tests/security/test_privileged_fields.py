@@ -317,7 +317,8 @@ def test_the_assessor_apl02_review_form(client, assessor, other_assessor, other_
     assessment = factories.assessor_assessment(S.SCHEDULED, assessor=assessor)
     before = record(assessment)
     client.force_login(assessor)
-    data = {"decision": "proceed", "note": "Lengkap.", **privileged(other_candidate)}
+    # "decision" is this form's own field (proceed / return), so it is sent with its real value.
+    data = {**privileged(other_candidate), "decision": "proceed", "note": "Lengkap."}
     data["assessor"] = data["assessor_id"] = other_assessor.pk
     accepted(client.post(reverse("assessments:assess_prepare_apl02", args=[assessment.pk]), data))
     # Reviewing moves nothing the form does not own: same candidate, assessor, event, scheme.
