@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -331,9 +332,12 @@ def _check_against_database(rows: list[BatchRow], event: AssessmentEvent) -> Non
     applications of the known users, whatever the number of rows."""
     emails = {r.data["email"] for r in rows if r.data.get("email")}
     niks = {r.data["nik"] for r in rows if r.data.get("nik")}
+    # Emails are unique case-insensitively; an older account may be stored with capitals.
     users = {
-        u.email: u
-        for u in User.objects.filter(email__in=emails).select_related("candidate_profile")
+        u.email.lower(): u
+        for u in User.objects.annotate(email_ci=Lower("email"))
+        .filter(email_ci__in=emails)
+        .select_related("candidate_profile")
     }
     # The NIK is encrypted at rest: look it up by its keyed hash.
     profiles_by_nik = {
@@ -344,8 +348,9 @@ def _check_against_database(rows: list[BatchRow], event: AssessmentEvent) -> Non
     }
     open_for_version = set(
         Assessment.objects.open()
-        .filter(candidate__email__in=emails, scheme_version_id=event.scheme_version_id)
-        .values_list("candidate__email", flat=True)
+        .annotate(email_ci=Lower("candidate__email"))
+        .filter(email_ci__in=emails, scheme_version_id=event.scheme_version_id)
+        .values_list("email_ci", flat=True)
     )
     for row in rows:
         email, nik = row.data.get("email"), row.data.get("nik")
@@ -361,7 +366,7 @@ def _check_against_database(rows: list[BatchRow], event: AssessmentEvent) -> Non
                 row.errors.append(_("The account with this email is disabled."))
             if email in open_for_version:
                 row.errors.append(_("This person already has an open application for this scheme."))
-        if nik_owner is not None and nik_owner.user.email != email:
+        if nik_owner is not None and nik_owner.user.email.lower() != email:
             row.errors.append(_("The NIK belongs to another person (a different email)."))
 
 

@@ -5,6 +5,7 @@ import datetime
 import logging
 import re
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -89,7 +90,7 @@ def record_access(
         assessment_id=assessment.pk,
         what=what,
         path=request.path[:200],
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=get_client_ip_address(request),
     )
 
 

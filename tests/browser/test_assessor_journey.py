@@ -61,9 +61,11 @@ def declare_no_relationship(person, event_id: int) -> None:
 
 
 def click_label(page, scope, selector: str) -> None:
-    """Click the visible label of each (Bootstrap toggle) input matching ``selector``."""
+    """Turn on each (Bootstrap toggle) input matching ``selector`` by clicking its visible
+    label, unless it is on already (the page may preselect, e.g. the evidence used)."""
     for field in scope.locator(selector).all():
-        page.locator(f"label[for='{field.get_attribute('id')}']").click()
+        if not field.is_checked():
+            page.locator(f"label[for='{field.get_attribute('id')}']").click()
 
 
 def save_htmx(page, scope, button: str, url_part: str) -> None:
@@ -208,6 +210,10 @@ def test_assessor(starting_point, assessor, other_assessor, candidate, celery_wo
     # The record is submitted; the dossier is rendered by the worker and downloaded.
     page.get_by_role("button", name="Submit the record").click()
     page.get_by_text("The record is submitted and is now read-only.").first.wait_for()
+    assert (
+        "Observation"
+        in page.locator(f"article[aria-labelledby='report-unit-{units[0].pk}']").inner_text()
+    )
     dossier = page.locator("[data-document=dossier]")
     dossier.get_by_role("button", name="Generate PDF").click()
     download_link = dossier.get_by_role("link", name=re.compile("Download"))

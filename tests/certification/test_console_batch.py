@@ -168,6 +168,14 @@ def test_it_links_an_existing_candidate_with_the_same_email_and_nik(event, candi
     assert preview.rows[0].existing_user_id == candidate.pk
 
 
+def test_it_links_an_account_stored_with_capitals_in_its_email(event, candidate):
+    type(candidate).objects.filter(pk=candidate.pk).update(email=candidate.email.upper())
+    nik = candidate.candidate_profile.nik
+    preview = batch_check(event=event, rows=[row(1, email=candidate.email.lower(), nik=nik)])
+    assert preview.ok
+    assert preview.rows[0].existing_user_id == candidate.pk
+
+
 def test_it_flags_rows_beyond_the_event_quota(event):
     factories.AssessmentFactory(scheme_version=event.scheme_version, event=event)
     preview = batch_check(event=event, rows=[row(n) for n in range(1, 7)])

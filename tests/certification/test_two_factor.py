@@ -25,6 +25,12 @@ def _force_login_passes_second_factor():
     """Overrides tests/conftest.py: here force_login is the password alone."""
 
 
+@pytest.fixture(autouse=True)
+def _english(client, settings):
+    # Before sign-in the page is in the LSP's language (Indonesian); the tests read the msgids.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 def code(key: str, *, ahead: int = 0) -> str:
     """The app's code for a hex key; ``ahead`` time steps later (each code works once)."""
     return f"{totp(unhexlify(key), t0=-30 * ahead):06d}"

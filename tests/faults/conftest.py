@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import kombu.pools
 import pytest
 from django.db import connection
 
@@ -87,9 +88,9 @@ def redis_server(tmp_path_factory):
 
 
 def _reset_broker_connections() -> None:
-    # The app keeps a pool of broker connections made from the URL it first saw.
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # The app keeps pools of broker connections made from the URL it first saw, and kombu keeps
+    # them by URL too: close and forget them all, so that the next publish connects afresh.
+    kombu.pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
