@@ -2,11 +2,12 @@
 
 1. The PostgreSQL database ``kompeten_bench`` (BENCH_DATABASE_URL) is dropped and rebuilt: from
    the cached ``pg_dump`` in bench/.cache/ when migrations, the builder and SCALE are unchanged,
-   else migrated and filled by bench/dataset.py, then dumped for next time.
+   else migrated and filled by bench/dataset.py, then dumped for next time; then VACUUM ANALYZE.
 2. Queries and size of each page, requested once warm in-process (django.test.Client).
 3. gunicorn with bench.settings (DEBUG off), and wrk: 16 connections per page, the baseline
-   view first; requests/s, p50/p95/p99, errors, and the ratio to the baseline.
-4. RSS of the gunicorn workers after the load; PDF render times; scheme and batch imports.
+   view first and last; requests/s, p50/p95/p99, errors, and the ratio to the baseline.
+4. Peak RSS of the gunicorn workers after the load; PDF render times; 30 dossiers through a
+   Celery worker with two processes (and its RSS); scheme and batch imports.
 
 Environment: SCALE (small), BENCH_SECONDS (5 small, 10 full), BENCH_WORKERS (nproc + 1),
 BENCH_CONNECTIONS (16), BENCH_PARTS (pages,pdf,batch,imports: a subset measures less),

@@ -296,6 +296,7 @@ def test_candidate_result_and_certificate(certified, candidate, celery_worker, o
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
     page.locator("a[href*='/verify/c/']").first.click()
-    page.get_by_text(candidate.full_name).first.wait_for()
-    page.get_by_text(certified.number).first.wait_for()
+    page.wait_for_url("**/verify/c/**")
+    page.locator("dd", has_text=candidate.full_name).wait_for()
+    page.locator("dd", has_text=certified.number).wait_for()
     alice.check("verification-page")
