@@ -28,7 +28,15 @@ def _schemes(request) -> QuerySet[Scheme]:
 
 
 def _events(request) -> QuerySet[AssessmentEvent]:
-    return AssessmentEvent.objects.order_by("-starts_at")
+    """The events an admin filters by: those not finished (planned, open, registration closed),
+    plus the one already chosen. Done and cancelled events pile up over the years; offering
+    them all made the queue page grow with the LSP's history."""
+    Status = AssessmentEvent.Status
+    offered = Q(status__in=[Status.PLANNED, Status.OPEN, Status.CLOSED])
+    chosen = request.GET.get("event", "") if request is not None else ""
+    if chosen.isdigit() and len(chosen) <= 18:  # beyond a 64-bit id: not an event
+        offered |= Q(pk=int(chosen))
+    return AssessmentEvent.objects.filter(offered).order_by("-starts_at")
 
 
 class ApplicationFilter(django_filters.FilterSet):

@@ -62,7 +62,13 @@ class TwoFactorError(Exception):
 def two_factor_required(user) -> bool:
     return bool(
         user.is_authenticated
-        and (user.is_lsp_admin or user.is_decision_maker or user.is_staff or user.is_superuser)
+        and (
+            user.is_lsp_admin
+            or user.is_decision_maker
+            or user.is_lsp_head
+            or user.is_staff
+            or user.is_superuser
+        )
     )
 
 

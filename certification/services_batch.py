@@ -15,7 +15,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -429,7 +429,8 @@ def batch_register(*, event_id: int, rows: list[dict[str, str]], actor) -> Batch
 
     Preconditions: ``actor`` is an LSP admin; the event is open and its scheme version published.
     The event row is locked and every row checked again (the database may have changed since
-    the preview); any error raises ValidationError before anything is written. Creates or links
+    the preview); any error raises ValidationError before anything is written, and so does a
+    conflicting email or NIK saved meanwhile by someone else (code "conflict"). Creates or links
     the account (candidate role, unusable password), creates the CandidateProfile when the person
     has none (an existing profile is left as the candidate wrote it), opens a draft application
     in the event with ``actor`` as the history user. After commit, one task queues an invitation
@@ -457,6 +458,26 @@ def batch_register(*, event_id: int, rows: list[dict[str, str]], actor) -> Batch
             % {"count": preview.error_count},
             code="row_errors",
         )
+    # The event lock does not stop someone signing up, or saving a profile, with an email or
+    # NIK of the file between the check above and these inserts; the unique constraints catch
+    # it. The savepoint keeps the rollback clean on PostgreSQL; the error is the admin's to read.
+    try:
+        with transaction.atomic():
+            invited, notification_ids = _write_batch(preview, event, actor)
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("The data changed meanwhile; check the file again."), code="conflict"
+        ) from exc
+    event_pk = event.pk
+    transaction.on_commit(lambda: enqueue(send_batch_messages, event_pk, invited, notification_ids))
+    return preview
+
+
+def _write_batch(
+    preview: BatchPreview, event: AssessmentEvent, actor
+) -> tuple[list[int], list[int]]:
+    """Insert the accounts, profiles, applications and notifications of a checked file;
+    return the ids of the new accounts (to invite) and of the notifications (to mail)."""
     users = _accounts_for(preview.rows)
     CandidateProfile.objects.bulk_create(
         [
@@ -490,10 +511,7 @@ def batch_register(*, event_id: int, rows: list[dict[str, str]], actor) -> Batch
             if row.existing_user_id is not None
         ]
     )
-    notification_ids = [n.pk for n in notifications]
-    event_pk = event.pk
-    transaction.on_commit(lambda: enqueue(send_batch_messages, event_pk, invited, notification_ids))
-    return preview
+    return invited, [n.pk for n in notifications]
 
 
 def _registered_notification(

@@ -39,6 +39,7 @@ from assessments.models import (
 from assessments.pdf import header as common
 from assessments.pdf.registry import DocumentSpec, register_document, register_subject
 from assessments.services.assessor import AK07_CHARACTERISTICS
+from assessments.services.privacy import mask_nik, mask_phone
 
 R = Signature.Role
 
@@ -134,6 +135,13 @@ def build_apl01(assessment: Assessment) -> dict:
     context = base_context(Form.APL01, assessment, assessment.submitted_at)
     context.update(
         profile=profile,
+        # An archived PDF is one file for every reader, and assessors and decision makers see
+        # these masked (docs/privacy.md): the full values stay in the database for LSP admins.
+        masked={
+            "nik": mask_nik(profile.nik) if profile and profile.nik else "",
+            "phone": mask_phone(profile.phone) if profile and profile.phone else "",
+            "job_phone": mask_phone(profile.job_phone) if profile and profile.job_phone else "",
+        },
         candidate=assessment.candidate,
         purposes=purposes,
         purpose_other=assessment.purpose_other,
@@ -547,7 +555,19 @@ register_subject(
 )
 
 
-def _register(key: str, builder, template: str) -> None:
+def not_for_the_candidate(user, assessment: Assessment) -> bool:
+    """Who may read the record, except its candidate: for documents that carry assessment
+    material (the question bank's expected answers, the assessor's verdicts per instrument),
+    which the candidate must not collect for the next person sitting the same scheme."""
+    return bool(
+        user.is_authenticated
+        and user.pk != assessment.candidate_id
+        and user.has_perm("assessments.view_assessment", assessment)
+    )
+
+
+def _register(key: str, builder, template: str, *, staff_only: bool = False) -> None:
+    check = not_for_the_candidate if staff_only else None
     register_document(
         DocumentSpec(
             key=key,
@@ -556,6 +576,8 @@ def _register(key: str, builder, template: str) -> None:
             builder=builder,
             code=Form(key).label,
             title=FORM_TITLES[Form(key)],
+            can_request=check,
+            can_view=check,
         )
     )
 

@@ -322,8 +322,8 @@ def build_ia10(assessment: Assessment) -> dict:
     return context
 
 
-_register(Form.IA03, build_ia03, "pdf/ia03.html")
-_register(Form.IA07, build_ia07, "pdf/ia07.html")
-_register(Form.IA08, build_ia08, "pdf/ia08.html")
-_register(Form.IA09, build_ia09, "pdf/ia09.html")
-_register(Form.IA10, build_ia10, "pdf/ia10.html")
+_register(Form.IA03, build_ia03, "pdf/ia03.html", staff_only=True)
+_register(Form.IA07, build_ia07, "pdf/ia07.html", staff_only=True)
+_register(Form.IA08, build_ia08, "pdf/ia08.html", staff_only=True)
+_register(Form.IA09, build_ia09, "pdf/ia09.html", staff_only=True)
+_register(Form.IA10, build_ia10, "pdf/ia10.html", staff_only=True)

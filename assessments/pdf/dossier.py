@@ -30,6 +30,7 @@ from assessments.models import (
 )
 from assessments.pdf import header as common
 from assessments.pdf import registry
+from assessments.pdf.documents import not_for_the_candidate
 from assessments.pdf.render import RenderResult, SafeURLFetcher, render_html, static_base_url
 
 DOSSIER = "dossier"
@@ -173,5 +174,8 @@ registry.register_document(
         code=DOSSIER_CODE,
         title=DOSSIER_TITLE,
         renderer=render_dossier,
+        # It holds the instruments (IA.07's expected answers): the LSP's file, not the candidate's.
+        can_request=not_for_the_candidate,
+        can_view=not_for_the_candidate,
     )
 )

@@ -3,10 +3,12 @@ retention, and carrying out a candidate's erasure request. docs/privacy.md is th
 
 import datetime
 import logging
+import posixpath
 import re
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import (
     ApplicationDocument,
+    ArchivedDocument,
     Assessment,
     CandidateProfile,
     ErasureRequest,
@@ -120,6 +123,12 @@ def erasure_request_create(*, candidate, reason: str = "") -> ErasureRequest:
     return ErasureRequest.objects.create(candidate=candidate, reason=reason.strip())
 
 
+def _was_submitted(assessment: Assessment) -> bool:
+    """Whether the application ever left the draft: ``submitted_at`` is set by the first
+    submission and never cleared, and every state but draft and withdrawn lies past one."""
+    return assessment.submitted_at is not None or assessment.state not in (S.DRAFT, S.WITHDRAWN)
+
+
 def _outcome_text(*, removed: list[str], kept: list[str]) -> str:
     lines = [_("Removed:")] + [f"- {item}" for item in removed]
     if kept:
@@ -132,13 +141,16 @@ def erasure_carry_out(*, request_id: int, actor) -> ErasureRequest:
     """Carry out a pending erasure request (LSP admins only).
 
     Refused while the candidate has an application between submission and decision (withdraw
-    it or let it be decided first). Then: draft applications are withdrawn and their documents
-    and evidence deleted (files after commit); contact data is cleared from the profile, or the
-    whole profile (NIK included) is deleted when no certification record is kept; the account's
-    email and name are replaced by a pseudonym, its password made unusable and the account
-    disabled; the candidate's notifications are deleted. Submitted applications, decisions,
-    certificates and archived documents are kept (docs/privacy.md says how long). The outcome
-    is stored on the request and mailed to the candidate's former address after commit."""
+    it or let it be decided first). Then: draft applications are withdrawn, and the documents
+    and evidence of every application never submitted (drafts, and those withdrawn as drafts)
+    are deleted (files after commit; a file that cannot be deleted is logged, not retried);
+    contact data is cleared from the profile, or the whole profile (NIK included) is deleted
+    when no application was ever submitted; the account's email and name are replaced by a
+    pseudonym, its password made unusable and the account disabled; the candidate's
+    notifications are deleted. Submitted applications, decisions, certificates and archived
+    documents (those of drafts too: the archive is append-only) are kept, and the outcome says
+    so (docs/privacy.md says how long). The outcome is stored on the request and mailed to the
+    candidate's former address after commit."""
     if not getattr(actor, "is_lsp_admin", False):
         raise PermissionDenied(_("Only an LSP admin can carry out an erasure request."))
     erasure = (
@@ -159,13 +171,20 @@ def erasure_carry_out(*, request_id: int, actor) -> ErasureRequest:
             code="in_progress",
         )
     drafts = [a for a in assessments if a.state == S.DRAFT]
-    kept_records = [a for a in assessments if a.state != S.DRAFT]
+    kept_records = [a for a in assessments if _was_submitted(a)]
+    unsubmitted = [a for a in assessments if not _was_submitted(a)]
+    # Generated documents of unsubmitted applications stay in the append-only archive: the
+    # outcome must say so rather than claim the application is gone with everything in it.
+    archived_unsubmitted = ArchivedDocument.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Assessment),
+        subject_id__in=[a.pk for a in unsubmitted],
+    ).count()
     language = getattr(candidate, "language", None) or settings.LANGUAGE_CODE
     former_email = candidate.email
 
     files = []
     for model in (Evidence, ApplicationDocument):
-        rows = model.objects.filter(assessment__in=drafts)
+        rows = model.objects.filter(assessment__in=unsubmitted)
         files += [row.file for row in rows]
         if model is Evidence:
             # A superseded item points at its successor (PROTECT): unlink before deleting.
@@ -196,12 +215,21 @@ def erasure_carry_out(*, request_id: int, actor) -> ErasureRequest:
             _("your email address and name on your account (the account is closed)"),
             _("your notifications"),
         ]
-        if drafts:
+        if unsubmitted:
             removed.append(
                 _("%(count)s unsubmitted application(s) with their documents and evidence")
-                % {"count": len(drafts)}
+                % {"count": len(unsubmitted)}
             )
         kept = []
+        if archived_unsubmitted:
+            kept.append(
+                _(
+                    "%(count)s document(s) generated from your unsubmitted application(s), in "
+                    "the LSP's document archive: archived documents are never changed or "
+                    "deleted, so that every version the LSP produced stays verifiable."
+                )
+                % {"count": archived_unsubmitted}
+            )
         if kept_records:
             removed.append(_("your address, phone numbers and office contact details"))
             kept.append(
@@ -235,7 +263,19 @@ def erasure_carry_out(*, request_id: int, actor) -> ErasureRequest:
 
     def after_commit() -> None:
         for stored in files:
-            stored.storage.delete(stored.name)
+            try:
+                stored.storage.delete(stored.name)
+            except OSError as exc:
+                # The row is gone: the file is an orphan for the operator, not a reason to
+                # leave the other files or the candidate's mail undone. The folder locates it;
+                # the file name (often the person's own, e.g. "KTP Budi.pdf") and a traceback
+                # repeating it stay out of the log.
+                logger.warning(
+                    "Could not delete a file in %s/ for erasure request %s: %s",
+                    posixpath.dirname(stored.name),
+                    erasure.pk,
+                    exc.strerror or type(exc).__name__,
+                )
         try:
             send_mail(subject, outcome, None, [former_email])
         except OSError:

@@ -4,9 +4,12 @@ requirements and the diff between two versions of a scheme.
 
 LSP admins only: every other role gets 403 before anything is looked up."""
 
+import json
 import uuid
+import zlib
 from functools import wraps
 
+from cryptography.fernet import InvalidToken
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +19,7 @@ from django.urls import path, re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assessments.fields import field_cipher
 from assessments.models import BankQuestion, Instrument
 from certification import reports, services_batch
 from certification.forms_console import (
@@ -65,11 +69,29 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # --- batch registration --------------------------------------------------------------------------
 
 
+def _seal_rows(rows: list[dict[str, str]]) -> str:
+    """The previewed rows as one token encrypted with the NIK's field key: the session table
+    must not hold NIKs in plain text any more than the profile table does (docs/privacy.md).
+    Compressed first: a Fernet token does not compress, and 1,000 rows would otherwise make a
+    session row thirty times larger (380 KB instead of 12 KB), rewritten on every request."""
+    return field_cipher().encrypt(zlib.compress(json.dumps(rows).encode())).decode("ascii")
+
+
+def _open_rows(token: str) -> list[dict[str, str]] | None:
+    """The rows of ``_seal_rows``; None when no current key opens them (a key rotated out
+    since the preview), which the admin sees as an expired preview."""
+    try:
+        return json.loads(zlib.decompress(field_cipher().decrypt(token.encode("ascii"))))
+    except InvalidToken:
+        return None
+
+
 @admin_only
 @require_http_methods(["GET", "POST"])
 def batch_upload(request: HttpRequest) -> HttpResponse:
     """GET: the upload form with the column documentation. POST: read and check the file, keep
-    the rows in the session and show the preview; nothing is written until "Register"."""
+    the rows in the session (encrypted) and show the preview; nothing is written until
+    "Register"."""
     form = BatchUploadForm(request.POST or None, request.FILES or None)
     if "file" in getattr(request, "refused_uploads", ()) or getattr(
         request, "upload_too_large", False
@@ -96,7 +118,7 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
                 request.session[BATCH_SESSION_KEY] = {
                     "token": token,
                     "event_id": event.pk,
-                    "rows": rows,
+                    "rows": _seal_rows(rows),
                     "name": uploaded.name,
                 }
     context = {
@@ -113,12 +135,15 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 def batch_apply(request: HttpRequest) -> HttpResponse:
     stored = request.session.get(BATCH_SESSION_KEY)
-    if not stored or stored.get("token") != request.POST.get("token"):
+    rows = None
+    if stored and stored.get("token") == request.POST.get("token"):
+        rows = _open_rows(stored["rows"])
+    if rows is None:
         messages.error(request, _("This preview has expired; upload the file again."))
         return redirect("console_batch")
     try:
         preview = services_batch.batch_register(
-            event_id=stored["event_id"], rows=stored["rows"], actor=request.user
+            event_id=stored["event_id"], rows=rows, actor=request.user
         )
     except (ValidationError, PermissionDenied) as exc:
         _error_messages(request, exc)

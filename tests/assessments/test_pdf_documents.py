@@ -145,8 +145,10 @@ def test_forms_that_list_kuk_print_every_kuk_of_the_scheme(record):
 def test_apl01_prints_the_application_documents_and_the_decision(record):
     doc = Rendered("apl01", record)
     profile = record.candidate.candidate_profile
+    # Masked in the archived file (docs/privacy.md): one file for assessors and decision makers.
+    assert not doc.has(profile.nik)
     for value in (
-        profile.nik,
+        f"{profile.nik[:4]}********{profile.nik[-4:]}",
         "Jakarta, 17 Mei 1998",
         "PT Maju Bersama",
         "Staf TI",

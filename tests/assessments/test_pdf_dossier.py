@@ -187,21 +187,27 @@ def test_an_admin_generates_every_dossier_of_an_event(
         assert t("Table of contents").upper() in reader.pages[0].extract_text().upper()
 
 
-def test_the_candidate_may_generate_their_own_dossier_and_nobody_elses(
+def test_the_assessor_generates_the_dossier_and_no_candidate_may(
     client, record, other_candidate, django_capture_on_commit_callbacks
 ):
+    # It holds the instruments (IA.07's expected answers from the question bank): the LSP's
+    # file, kept from every candidate, the assessed one included.
     url = reverse("assessments:document_request", args=["dossier", "assessment", record.pk])
-    client.force_login(other_candidate)
-    assert client.post(url).status_code == 404
-    client.force_login(record.candidate)
+    for candidate in (other_candidate, record.candidate):
+        client.force_login(candidate)
+        assert client.post(url).status_code == 404
+    client.force_login(record.assessor)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url)
     assert response.status_code == 302
     request = RenderRequest.objects.get(document="dossier")
     assert request.status == RenderRequest.Status.READY
-    download = client.get(reverse("assessments:archive_download", args=[request.archived.pk]))
+    download_url = reverse("assessments:archive_download", args=[request.archived.pk])
+    download = client.get(download_url)
     assert download.status_code == 200
     assert 'filename="BERKAS-ASESMEN_assessment-' in download["Content-Disposition"]
+    client.force_login(record.candidate)
+    assert client.get(download_url).status_code == 404
 
 
 # --- the pages that offer the documents -----------------------------------------------------
@@ -236,7 +242,7 @@ def test_the_admin_event_page_offers_the_event_documents_and_every_dossier(
     assert 'data-done="1" data-total="1"' in body
 
 
-def test_the_assessor_and_the_candidate_see_the_documents_panel_with_the_dossier(client, record):
+def test_the_assessor_sees_the_dossier_in_the_panel_and_the_candidate_does_not(client, record):
     client.force_login(record.assessor)
     body = client.get(reverse("assessments:assess_report", args=[record.pk])).content.decode()
     assert "documents=" in body and "dossier" in body
@@ -246,7 +252,8 @@ def test_the_assessor_and_the_candidate_see_the_documents_panel_with_the_dossier
     assert 'data-document="dossier"' in panel and 'data-document="apl01"' in panel
     client.force_login(record.candidate)
     body = client.get(reverse("assessments:application", args=[record.pk])).content.decode()
-    expected = _panel_url("assessment", record.pk, "apl01,apl02,ak01,ak02,ak03,dossier")
+    expected = _panel_url("assessment", record.pk, "apl01,apl02,ak01,ak02,ak03")
     assert f'hx-get="{expected}"' in body
-    panel = client.get(_panel_url("assessment", record.pk, "apl01,dossier")).content.decode()
-    assert 'data-document="dossier"' in panel
+    panel = client.get(_panel_url("assessment", record.pk, "apl01,dossier,ia07")).content.decode()
+    assert 'data-document="apl01"' in panel
+    assert 'data-document="dossier"' not in panel and 'data-document="ia07"' not in panel

@@ -337,13 +337,19 @@ def test_a_two_unit_scheme_shows_every_unit_in_each_form(record):
         assert all(doc.has(unit.code) and doc.has(unit.title) for unit in units), key
 
 
+NOT_USED = (
+    "This instrument was not used in this assessment: it is not in the assessment plan "
+    "(FR.MAPA.01) and nothing was recorded with it."
+)
+
+
 def test_forms_of_instruments_not_used_say_so_and_list_the_units(lsp):
     """A draft has no plan and no record: every form renders, says the instrument was not
     used, and still names the scheme's units."""
     draft = factories.AssessmentFactory(scheme_version=factories.make_scheme_version(units=2))
     for key in DOCUMENTS:
         doc = Rendered(key, draft)
-        assert doc.has(t("This instrument was not used in this assessment")), key
+        assert doc.has(t(NOT_USED)), key
         assert doc.has(draft.candidate.full_name), key
         assert all(doc.has(unit.code) for unit in factories.scheme_units(draft)), key
 
@@ -383,3 +389,12 @@ def test_builders_make_the_same_number_of_queries_whatever_the_scheme_size(lsp):
             counts.append(len(queries))
         assert counts[0] == counts[1], (key, counts)
         assert counts[0] <= 20, (key, counts)
+
+
+@pytest.mark.parametrize("key", ["ia03", "ia07", "ia08", "ia09", "ia10"])
+def test_the_candidate_may_not_collect_the_instruments(key, record):
+    # IA.07 prints the question bank's expected answers: assessment material, not the candidate's.
+    spec = registry.get_document(key)
+    assert not spec.may_request(record.candidate, record)
+    assert not spec.may_view(record.candidate, record)
+    assert spec.may_request(record.assessor, record)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Assessment, DocumentKind
+from assessments.models import Assessment, AssessmentEvent, DocumentKind
 from tests import factories
 
 S = Assessment.State
@@ -99,6 +99,40 @@ def test_it_filters_by_event(admin_client):
     factories.assessment_in_state(S.SUBMITTED, scheme_version=event.scheme_version)
 
     assert _listed(admin_client.get(QUEUE, {"event": event.pk})) == [in_event]
+
+
+def _event_options(response) -> set[str]:
+    return {str(pk) for pk, _label in response.context["filter"].form.fields["event"].choices}
+
+
+def test_finished_events_are_not_offered_so_the_page_does_not_grow_with_history(admin_client):
+    version = factories.make_scheme_version(units=1, elements=1)
+    planned = factories.AssessmentEventFactory(scheme_version=version)
+    before = admin_client.get(QUEUE)
+    finished = [factories.AssessmentEventFactory(scheme_version=version) for _ in range(30)]
+    AssessmentEvent.objects.filter(pk__in=[e.pk for e in finished[:20]]).update(
+        status=AssessmentEvent.Status.DONE
+    )
+    AssessmentEvent.objects.filter(pk__in=[e.pk for e in finished[20:]]).update(
+        status=AssessmentEvent.Status.CANCELLED
+    )
+
+    after = admin_client.get(QUEUE)
+
+    assert _event_options(before) == _event_options(after) == {"", str(planned.pk)}
+    assert len(after.content) == len(before.content)
+
+
+def test_a_finished_event_can_still_be_chosen_by_its_id(admin_client):
+    event = factories.AssessmentEventFactory()
+    in_event = factories.assessment_in_state(S.SUBMITTED, scheme_version=event.scheme_version)
+    Assessment.objects.filter(pk=in_event.pk).update(event=event)
+    AssessmentEvent.objects.filter(pk=event.pk).update(status=AssessmentEvent.Status.DONE)
+
+    response = admin_client.get(QUEUE, {"event": event.pk})
+
+    assert _listed(response) == [in_event]
+    assert str(event.pk) in _event_options(response)
 
 
 def test_it_filters_by_submission_dates(admin_client):

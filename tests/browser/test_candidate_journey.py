@@ -235,11 +235,11 @@ def test_candidate_signs_ak01(scheduled, candidate, open_person):
 
 
 @pytest.fixture
-def certified(candidate, assessor, settings, live_server):
+def certified(candidate, assessor, settings, live_server, celery_worker):
     """Starting point after the assessment: Charlie decided every unit K with feedback and sent
     the recommendation, submitted the record, the decision maker certified Alice and the admin
-    issued the certificate (all through the services). Alice has not sent FR.AK.03 yet. The
-    QR code points at this live server."""
+    issued the certificate (all through the services; the certificate's PDF is queued for the
+    worker). Alice has not sent FR.AK.03 yet. The QR code points at this live server."""
     from assessments import services
     from assessments.models import Assessment
     from certification.services_certification import certificate_issue, decision_make
@@ -262,7 +262,7 @@ def certified(candidate, assessor, settings, live_server):
 
 @pytest.mark.worker
 @pytest.mark.xdist_group("celery-worker")
-def test_candidate_result_and_certificate(certified, candidate, celery_worker, open_person):
+def test_candidate_result_and_certificate(certified, candidate, open_person):
     assessment_path = f"/assessments/{certified.decision.assessment_id}/"
     alice = open_person("candidate-result")
     page = alice.page

@@ -322,6 +322,14 @@ def test_an_admin_signing_in_with_the_code_reaches_the_console(client, admin_use
     assert client.get(reverse("console_dashboard")).status_code == 200
 
 
+@pytest.mark.parametrize("role", ["is_lsp_admin", "is_decision_maker", "is_lsp_head"])
+def test_every_role_that_decides_or_signs_must_use_it(role):
+    from certification.otp import two_factor_required
+
+    assert two_factor_required(factories.UserFactory(**{role: True}))
+    assert not two_factor_required(factories.UserFactory(is_candidate=True))
+
+
 def test_a_candidate_is_never_forced(client, candidate):
     client.force_login(candidate)
 
