@@ -3,36 +3,24 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessments.models import AssessmentEvent
 from tests import factories
-from tests.assessments import test_assessor_event as ev
-from tests.assessments import test_assessor_home as home
 
 pytestmark = pytest.mark.django_db
 
 
-def _dump(name, client, url):
+def test_queue_size(client, admin_user):
+    client.force_login(admin_user)
+    url = reverse("assessments:verification_queue")
+    version = factories.make_scheme_version(units=1, elements=1)
+    for _ in range(3):
+        factories.AssessmentEventFactory(scheme_version=version)
     client.get(url)
+    small = len(client.get(url).content)
+    events = [factories.AssessmentEventFactory(scheme_version=version) for _ in range(300)]
+    AssessmentEvent.objects.filter(pk__in=[e.pk for e in events]).update(status="done")
     with CaptureQueriesContext(connection) as ctx:
         r = client.get(url)
-    assert r.status_code == 200
-    print(f"\n===== {name}: {len(ctx.captured_queries)} queries, {len(r.content)} bytes")
-    for i, q in enumerate(ctx.captured_queries):
-        print(f"--- {i+1}: {q['sql'][:700]}")
-
-
-def test_decision(client, decision_maker):
-    a = factories.full_record(factories.reported_with_units(units=3))
-    client.force_login(decision_maker)
-    _dump("decision", client, reverse("decision_detail", args=[a.pk]))
-
-
-def test_home(client, assessor, other_assessor):
-    home._fill(assessor, 2)
-    client.force_login(assessor)
-    _dump("home", client, home.URL)
-
-
-def test_matrix(client, assessor):
-    e = ev._bulk_event(assessor, candidates=3, units=2)
-    client.force_login(assessor)
-    _dump("matrix", client, ev._url("event_detail", e))
+    print(f"\nQUEUE bytes 3 open events: {small}; +300 done events: {len(r.content)}; "
+          f"options {len(r.context['filter'].form.fields['event'].choices)}; queries {len(ctx)}; "
+          f"all events would be {AssessmentEvent.objects.count()} options")
