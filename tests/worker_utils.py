@@ -6,11 +6,14 @@ through DATABASE_URL. It writes mail to a folder the test reads and logs to a fi
 search for the task ids it received.
 """
 
+import fcntl
+import hashlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -55,7 +58,40 @@ class CeleryWorker:
         }
         self.process: subprocess.Popen | None = None
 
+    def _take_the_queue(self, *, timeout: float = 900) -> None:
+        """Wait until no other test process runs a worker on this Redis database.
+
+        Every worker consumes the ``default`` queue of its REDIS_URL: two alive at once (one per
+        pytest-xdist process, e.g. a browser journey beside tests/certification/test_worker.py)
+        would take each other's tasks and run them against the wrong test database. A lock file
+        per Redis URL, held from start() to stop(), lets one run at a time; the other waits."""
+        key = hashlib.sha256(self.env["REDIS_URL"].encode()).hexdigest()[:16]
+        self._lock = open(Path(tempfile.gettempdir()) / f"kompeten-test-worker-{key}.lock", "w")  # noqa: SIM115
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    self._lock.close()
+                    raise AssertionError(
+                        "another test process kept its Celery worker too long"
+                    ) from None
+                time.sleep(0.5)
+
+    def _release_the_queue(self) -> None:
+        lock = getattr(self, "_lock", None)
+        if lock is not None and not lock.closed:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
+
     def start(self, *, timeout: float = 30) -> None:
+        self._take_the_queue()
+        # Messages another process's worker left behind would be delivered to this one first.
+        from certification.celery import app
+
+        app.control.purge()
         command = [
             sys.executable, "-m", "celery", "-A", "certification", "worker",
             "--pool=solo", "--queues=default", "--loglevel=INFO",
@@ -86,12 +122,15 @@ class CeleryWorker:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self, *, timeout: float = 10) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        # SIGTERM is Celery's warm shutdown: it finishes the task in hand, then exits.
-        os.killpg(self.process.pid, signal.SIGTERM)
         try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=timeout)
+            if self.process is None or self.process.poll() is not None:
+                return
+            # SIGTERM is Celery's warm shutdown: it finishes the task in hand, then exits.
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=timeout)
+        finally:
+            self._release_the_queue()

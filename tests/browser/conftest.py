@@ -245,11 +245,8 @@ def _celery_worker(django_db_setup, tmp_path_factory):
     the test database is dropped: PostgreSQL will not drop a database in use."""
     from django.db import connection
 
-    from certification.celery import app as celery_app
     from tests.worker_utils import CeleryWorker, database_url
 
-    # Messages left by an interrupted run would be delivered to this worker first.
-    celery_app.control.purge()
     folder = tmp_path_factory.mktemp("browser-worker")
     worker = CeleryWorker(
         database_url=database_url(connection.settings_dict),

@@ -33,8 +33,6 @@ def mail_dir(tmp_path_factory):
 def worker(django_db_setup, tmp_path_factory, mail_dir):
     from django.conf import settings
 
-    # Messages left by an interrupted run would be delivered to this worker first.
-    celery_app.control.purge()
     worker = CeleryWorker(
         # The test database's name only exists once django_db_setup has created it.
         database_url=database_url(connection.settings_dict),
