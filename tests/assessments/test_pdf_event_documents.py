@@ -150,6 +150,9 @@ def event_record(lsp):
     decide(k2, ["K", "K"])
     attended = event.starts_at + timezone.timedelta(minutes=10)
     Assessment.objects.filter(pk__in=[k.pk, bk.pk, k2.pk]).update(attended_at=attended)
+    # Starting the assessment records attendance at "now", which can fall in the same minute as
+    # ``attended``: the row of the one still in progress must carry no time of its own.
+    Assessment.objects.filter(pk=open_.pk).update(attended_at=None)
     EventReport.objects.create(
         event=event,
         assessor=ani,
