@@ -11,5 +11,8 @@ class CertificationConfig(AppConfig):
         # when it first loads its documents (certification.documents): never an upward import.
         from assessments.pdf import registry
 
+        # Connects the sign-in receiver that stamps the session's first refresh.
+        from certification import sessions  # noqa: F401
+
         if "certification.documents" not in registry.BUILTIN_MODULES:
             registry.BUILTIN_MODULES.append("certification.documents")

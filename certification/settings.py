@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Slides the session's expiry at most once a minute instead of saving it on every request.
+    "certification.sessions.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -236,6 +238,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Rendered template fragments under content-digest keys (assessments/fragments.py), in each
+# process's memory: about 30 KB per IA.01 unit block, so at most ~15 MB per process.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "kompeten-fragments",
+    "TIMEOUT": 60 * 60,
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # Workers are started with `-Q default` (docs/deploy.md); Celery's own default is "celery".
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -274,7 +285,10 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
-SESSION_SAVE_EVERY_REQUEST = True
+# An idle timeout: the expiry slides with activity, saved at most every
+# KOMPETEN_SESSION_REFRESH_SECONDS rather than on every request (certification/sessions.py).
+SESSION_SAVE_EVERY_REQUEST = False
+KOMPETEN_SESSION_REFRESH_SECONDS = env.int("KOMPETEN_SESSION_REFRESH_SECONDS", default=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -29,6 +29,12 @@ CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true").lo
 # Each test process keeps its own cache even when REDIS_URL is set: one Redis database would be
 # shared by the pytest-xdist processes, each reading the others' keys, and cache.clear() between
 # tests flushes it under their feet. Tests of the Redis cache itself override CACHES.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "kompeten-fragments",
+    },
+}
 # Serve static files from the finders: tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True

@@ -21,10 +21,11 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessments import selectors, services
+from assessments import fragments, selectors, services
 from assessments.forms_assessor_observe import (
     NO,
     QUESTION_INSTRUMENTS,
@@ -170,10 +171,52 @@ def _row_progress(assessment: Assessment, unit_id: int) -> tuple[dict, dict]:
     )
 
 
+def _unit_fragment_key(unit: dict, assessment: Assessment, user, editable: bool) -> str:
+    """The digest of everything one unit's block of observe.html prints (see
+    assessments/fragments.py): the unit, its elements and each row with its stored answer and
+    who recorded it, plus who is looking, whether the rows are editable, the language and the
+    time zone. A template change that prints anything more must add it here."""
+    rows = []
+    for block in unit["elements"]:
+        element = block["element"]
+        rows.append(("element", element.pk, element.number, element.title))
+        for row in block["rows"]:
+            criterion, obs = row["criterion"], row["observation"]
+            recorded = (
+                (obs.pk, obs.achieved, obs.note, obs.recorded_by_id, str(obs.recorded_by))
+                + (obs.recorded_at,)
+                if obs
+                else None
+            )
+            rows.append(
+                (criterion.pk, criterion.number, criterion.text, row["achieved"], row["note"])
+                + (row["version"], row["saved"], row["error"], repr(row["conflict"]), recorded)
+            )
+    scheme_unit, unit_obj = unit["scheme_unit"], unit["unit"]
+    return fragments.digest(
+        "ia01-unit",
+        assessment.pk,
+        user.pk,
+        editable,
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        scheme_unit.group.title,
+        unit_obj.pk,
+        unit_obj.code,
+        unit_obj.title,
+        unit["observed"],
+        unit["total"],
+        tuple(rows),
+    )
+
+
 @login_required
 @require_http_methods(["GET"])
 def observe(request: HttpRequest, pk: int) -> HttpResponse:
-    """FR.IA.01: per unit and element, every KUK with Ya / Tidak and a follow-up note."""
+    """FR.IA.01: per unit and element, every KUK with Ya / Tidak and a follow-up note.
+
+    Each unit's block is a cached fragment (assessments/fragments.py): reloading the page after
+    one answer renders only that answer's unit again."""
     assessment = selectors.assessor_assessment(request.user, pk)
     units, progress = _checklist(assessment)
     context = _context(
@@ -184,7 +227,11 @@ def observe(request: HttpRequest, pk: int) -> HttpResponse:
         progress=progress,
         csrf_cookie_name=settings.CSRF_COOKIE_NAME,
     )
-    return render(request, f"{TEMPLATES}/observe.html", context)
+    for unit in units:
+        unit["fragment_key"] = _unit_fragment_key(
+            unit, assessment, request.user, context["editable"]
+        )
+    return fragments.render_with_fragments(request, f"{TEMPLATES}/observe.html", context)
 
 
 def _sent(form: ObservationForm) -> dict:

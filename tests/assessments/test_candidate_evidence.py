@@ -287,6 +287,6 @@ def test_the_page_costs_the_same_queries_with_one_or_many_items(
     for assessment in (build(1), build(4)):
         en.get(_url(assessment))  # warm the per-site caches
         # session, user, assessment, items + their answers + what they supersede, superseded,
-        # requests + their evidence, then the session saved (3)
-        with django_assert_num_queries(12):
+        # requests + their evidence
+        with django_assert_num_queries(9):
             en.get(_url(assessment))

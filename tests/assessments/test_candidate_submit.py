@@ -116,5 +116,5 @@ def test_the_page_costs_the_same_queries_for_a_small_or_large_application(
     for assessment in (small, large):
         en.force_login(assessment.candidate)
         en.get(_url(assessment))  # warm the per-site caches
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(11):
             en.get(_url(assessment))

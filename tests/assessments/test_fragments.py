@@ -1,0 +1,129 @@
+"""Cached fragments of the FR.IA.01 page (assessments/fragments.py): a block is reused only while
+everything it prints is unchanged, and the CSRF token in it is always the request's own."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.test import Client
+from django.urls import reverse
+
+from assessments import fragments
+from assessments.models import Assessment, Observation
+from schemes.models import Criterion
+from tests.factories import assessor_assessment
+
+S = Assessment.State
+pytestmark = pytest.mark.django_db
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _page(assessment):
+    return reverse("assessments:assess_observe", args=[assessment.pk])
+
+
+def _criteria(assessment):
+    return list(
+        Criterion.objects.filter(
+            element__unit__scheme_units__group__version=assessment.scheme_version
+        ).order_by("element__unit_id", "element__number", "position")
+    )
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r"[A-Za-z0-9]{64}", "TOKEN", html)
+
+
+@pytest.fixture
+def assessment(assessor):
+    return assessor_assessment(S.PREPARED, assessor=assessor)
+
+
+@pytest.fixture
+def client_as(client, assessor):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(assessor)
+    return client
+
+
+def test_a_second_load_is_served_from_the_cache_and_prints_the_same(client_as, assessment):
+    first = client_as.get(_page(assessment)).content.decode()
+    cache = caches[fragments.CACHE_ALIAS]
+    assert len(cache._cache) == 2  # one block per unit of the 2-unit scheme
+
+    second = client_as.get(_page(assessment)).content.decode()
+
+    assert len(cache._cache) == 2
+    assert _without_tokens(second) == _without_tokens(first)
+
+
+def test_a_new_answer_note_or_recorder_name_is_shown_at_once(client_as, assessment, assessor):
+    kuk = _criteria(assessment)[0]
+    client_as.get(_page(assessment))
+
+    observation = Observation.objects.create(
+        assessment=assessment, criterion=kuk, achieved=True, recorded_by=assessor
+    )
+    html = client_as.get(_page(assessment)).content.decode()
+    assert re.search(rf'data-criterion="{kuk.pk}" data-answer="ya"', html)
+
+    Observation.objects.filter(pk=observation.pk).update(note="Ulangi pengukuran")
+    assert "Ulangi pengukuran" in client_as.get(_page(assessment)).content.decode()
+
+    # Recorded by someone else: their name is printed, and follows a change of name.
+    other = type(assessor).objects.create_user(
+        email="lead@example.com", password="x", full_name="Rina Lead"
+    )
+    Observation.objects.filter(pk=observation.pk).update(recorded_by=other)
+    assert "Rina Lead" in client_as.get(_page(assessment)).content.decode()
+    type(assessor).objects.filter(pk=other.pk).update(full_name="Rina Utama")
+    html = client_as.get(_page(assessment)).content.decode()
+    assert "Rina Utama" in html
+    assert "Rina Lead" not in html
+
+
+def test_each_language_gets_its_own_blocks(client_as, assessment):
+    assert "Follow-up note" in client_as.get(_page(assessment)).content.decode()
+
+    client_as.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
+    html = client_as.get(_page(assessment)).content.decode()
+
+    assert "Follow-up note" not in html
+    assert "Catatan tindak lanjut" in html
+
+
+def test_every_token_is_the_requests_own_and_a_cached_row_posts(assessor, assessment):
+    """Two browsers of the same assessor: the second is served the first one's cached blocks,
+    with its own token in them, and a row posted with that token passes the CSRF check."""
+    browsers = []
+    for _ in range(2):
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(assessor)
+        html = browser.get(_page(assessment)).content.decode()
+        tokens = set(TOKEN.findall(html))
+        assert len(tokens) == 1
+        assert str(fragments.CSRF_MARKER) not in html
+        browsers.append((browser, tokens.pop()))
+    (first, first_token), (second, second_token) = browsers
+    assert (
+        first.cookies[settings.CSRF_COOKIE_NAME].value
+        != second.cookies[settings.CSRF_COOKIE_NAME].value
+    )
+
+    kuk = _criteria(assessment)[0]
+    save = reverse("assessments:assess_observe_kuk", args=[assessment.pk, kuk.pk])
+    posted = {"version": "0", "achieved": "ya", "note": ""}
+    refused = second.post(save, {**posted, "csrfmiddlewaretoken": "x" * 64})
+    assert refused.status_code == 403
+    response = second.post(save, {**posted, "csrfmiddlewaretoken": second_token})
+    assert response.status_code == 302
+    assert Observation.objects.get(assessment=assessment, criterion=kuk).achieved is True
+
+
+def test_a_read_only_checklist_is_not_served_the_editable_blocks(client_as, assessment):
+    assert 'hx-post="' in client_as.get(_page(assessment)).content.decode()
+
+    Assessment.objects.filter(pk=assessment.pk).update(state=S.RECOMMENDED)
+
+    assert 'hx-post="' not in client_as.get(_page(assessment)).content.decode()
