@@ -472,6 +472,8 @@ def event_candidates(user, event) -> dict:
         Assessment.objects.filter(event=event, assessor=user)
         .exclude(state__in=EVENT_HIDDEN_STATES)
         .select_related("candidate__candidate_profile", "scheme_version")
+        # The event pages print the employer, never the NIK: no decryption per candidate.
+        .defer("candidate__candidate_profile__nik")
         .annotate(
             declared_relationship=Subquery(
                 _declarations(user).filter(assessment_id=OuterRef("pk")).values("relationship")[:1]

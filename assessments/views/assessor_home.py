@@ -22,12 +22,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import selectors, services
+from assessments import fragments, selectors, services
 from assessments.forms_assessor_home import AttendanceForm, ImpartialityForm, SignAllForm
 from assessments.models import Assessment
 from assessments.services import CONSENT_STATES
@@ -138,6 +138,29 @@ def assessor_home(request: HttpRequest) -> HttpResponse:
 # --- event ---------------------------------------------------------------------------------------
 
 
+def _matrix_row_key(row: dict, attendance_column: bool) -> str:
+    """The digest of everything one row of partials/event_matrix.html prints: the row is a
+    cached fragment (assessments/fragments.py). A template change that prints anything more
+    must add it here."""
+    assessment = row["assessment"]
+    return fragments.digest(
+        "event-matrix-row",
+        assessment.pk,
+        assessment.state,
+        assessment.candidate.full_name,
+        assessment.attended_at,
+        row["step_url"],
+        str(row["step_label"]),
+        row["can_attend"],
+        row["candidate_signed"],
+        row["assessor_signed"],
+        attendance_column,
+        tuple((c["unit"].code, c["status"], c["observed"], c["total"]) for c in row["cells"]),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+    )
+
+
 @login_required
 @require_GET
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -171,6 +194,8 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     refusal = context["refusal"]
     attendance_rows = [r for r in rows if r["can_attend"]] if not refusal else []
     sign_rows = [r for r in rows if r["can_sign"]] if not refusal else []
+    for row in rows:
+        row["fragment_key"] = _matrix_row_key(row, bool(attendance_rows))
     context.update(
         {
             "units": units,

@@ -12,6 +12,7 @@ from django.urls import reverse
 from assessments import fragments
 from assessments.models import Assessment, Observation
 from schemes.models import Criterion
+from tests import factories
 from tests.factories import assessor_assessment
 
 S = Assessment.State
@@ -127,3 +128,46 @@ def test_a_read_only_checklist_is_not_served_the_editable_blocks(client_as, asse
     Assessment.objects.filter(pk=assessment.pk).update(state=S.RECOMMENDED)
 
     assert 'hx-post="' not in client_as.get(_page(assessment)).content.decode()
+
+
+# --- the assessor's event matrix ----------------------------------------------------------------
+
+
+def _matrix(client, event) -> str:
+    response = client.get(reverse("assessments:event_detail", args=[event.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _matrix_row(html: str, assessment) -> str:
+    start = html.index(f'id="candidate-{assessment.pk}"')
+    return html[start : html.index("</tr>", start)]
+
+
+def test_matrix_rows_follow_every_change_they_print(client_as, assessor):
+    event, (first, second) = factories.event_with_candidates(
+        assessor=assessor,
+        states=[S.PREPARED, S.PREPARED],
+        scheme_version=factories.make_scheme_version(units=2, elements=1, criteria=2),
+    )
+    html = _matrix(client_as, event)
+    assert len(caches[fragments.CACHE_ALIAS]._cache) == 2
+    assert _without_tokens(_matrix(client_as, event)) == _without_tokens(html)
+
+    kuk = Criterion.objects.filter(
+        element__unit__scheme_units__group__version=event.scheme_version
+    ).first()
+    Observation.objects.create(assessment=first, criterion=kuk, achieved=True, recorded_by=assessor)
+    type(assessor).objects.filter(pk=second.candidate_id).update(full_name="Budi Baru")
+    html = _matrix(client_as, event)
+
+    assert ">1/2<" in _matrix_row(html, first)
+    assert "Budi Baru" in _matrix_row(html, second)
+
+    Assessment.objects.filter(pk=first.pk).update(state=S.RECOMMENDED)
+    row = _matrix_row(_matrix(client_as, event), first)
+    assert "Recommended" in row
+    assert reverse("assessments:assess_report", args=[first.pk]) in row
+
+    client_as.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
+    assert "Recommended" not in _matrix_row(_matrix(client_as, event), first)
