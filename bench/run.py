@@ -216,8 +216,15 @@ def sessions(ds) -> dict[str, str]:
     return {persona: session_for(User.objects.get(pk=pk)) for persona, pk in ids.items()}
 
 
-def count_queries(page: Page, cookies: dict[str, str]) -> tuple[int, int]:
-    """Queries and bytes of one warm request (the second: caches filled, as under load)."""
+INPROCESS_REQUESTS = 20
+
+
+def count_queries(page: Page, cookies: dict[str, str]) -> tuple[int, int, float, float]:
+    """Queries and bytes of one warm request (the second: caches filled, as under load), then
+    the mean in-process time of INPROCESS_REQUESTS more and the SQL part of it (the database's
+    round trips as the driver saw them): what is left is Python, mostly the template."""
+    import time
+
     from django.conf import settings
     from django.db import connection
     from django.test import Client
@@ -231,7 +238,13 @@ def count_queries(page: Page, cookies: dict[str, str]) -> tuple[int, int]:
         response = client.get(page.path)
     if response.status_code != 200:
         raise RuntimeError(f"{page.name}: {page.path} answered {response.status_code} in-process")
-    return len(queries), len(response.content)
+    count = len(queries)
+    sql_seconds = sum(float(q["time"]) for q in queries.captured_queries)
+    started = time.perf_counter()
+    for _ in range(INPROCESS_REQUESTS):
+        client.get(page.path)
+    total_ms = (time.perf_counter() - started) * 1000 / INPROCESS_REQUESTS
+    return count, len(response.content), round(total_ms, 1), round(sql_seconds * 1000, 1)
 
 
 # --- 3. gunicorn and wrk ------------------------------------------------------------------------
@@ -327,6 +340,9 @@ class PageResult:
     queries: int
     bytes: int
     ratio_to_baseline: float
+    # One request at a time in the runner's process (no server, no load generator).
+    inprocess_ms: float = 0.0
+    inprocess_sql_ms: float = 0.0
 
 
 def _run_page(page: Page, url: str, cookie: str, seconds: int, connections: int) -> dict:
@@ -383,6 +399,8 @@ def measure_pages(ds, seconds: int, workers: int, connections: int) -> tuple[lis
                 queries=counted[page.name][0],
                 bytes=figures["bytes_per_response"],
                 ratio_to_baseline=round(figures["rps"] / baseline_rps, 3),
+                inprocess_ms=counted[page.name][2],
+                inprocess_sql_ms=counted[page.name][3],
             )
         )
     drift = {
@@ -627,13 +645,14 @@ def machine() -> dict:
 
 def print_table(results: list[PageResult]) -> None:
     header = f"{'page':22} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'err':>4} "
-    header += f"{'SQL':>4} {'KB':>6} {'x base':>7}"
+    header += f"{'SQL':>4} {'KB':>6} {'x base':>7} {'1-req ms':>9} {'SQL ms':>7}"
     print(header)
     print("-" * len(header))
     for r in results:
         print(
             f"{r.name:22} {r.rps:8.1f} {r.p50_ms:7.1f} {r.p95_ms:7.1f} {r.p99_ms:7.1f} "
-            f"{r.errors:4d} {r.queries:4d} {r.bytes / 1024:6.1f} {r.ratio_to_baseline:7.3f}"
+            f"{r.errors:4d} {r.queries:4d} {r.bytes / 1024:6.1f} {r.ratio_to_baseline:7.3f} "
+            f"{r.inprocess_ms:9.1f} {r.inprocess_sql_ms:7.1f}"
         )
 
 
