@@ -9,10 +9,13 @@ Two kinds of rules live here:
 """
 
 from collections.abc import Callable
+from functools import reduce
+from operator import or_
 
 import rules
 from django.apps import apps
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, ImpartialityDeclaration
@@ -98,9 +101,10 @@ def register_involvement_check(check: InvolvementCheck) -> InvolvementCheck:
     return check
 
 
-def override_user_ids(assessment: Assessment) -> set[int]:
-    """Users named on an assignment-override record for ``assessment`` (empty until the admin
-    console adds one of OVERRIDE_MODELS: a model with an ``assessment`` foreign key)."""
+def _override_rows(user, assessment_id) -> QuerySet | None:
+    """Rows of the override record (the first of OVERRIDE_MODELS that exists: a model with an
+    ``assessment`` foreign key) for the assessment that name ``user`` in any user foreign key;
+    None until the admin console adds such a model."""
     user_model = apps.get_model(settings.AUTH_USER_MODEL)
     for label in OVERRIDE_MODELS:
         try:
@@ -114,11 +118,37 @@ def override_user_ids(assessment: Assessment) -> set[int]:
         ]
         if not user_fields or "assessment" not in {f.name for f in model._meta.fields}:
             continue
-        ids: set[int] = set()
-        for row in model.objects.filter(assessment=assessment).values_list(*user_fields):
-            ids.update(pk for pk in row if pk is not None)
-        return ids
-    return set()
+        names_user = reduce(or_, (Q(**{name: user.pk}) for name in user_fields))
+        return model.objects.filter(names_user, assessment_id=assessment_id)
+    return None
+
+
+INVOLVEMENT_FACTS = ("assessed", "declared", "overrode")
+
+
+def _involvement_facts(user, candidate_id, assessment_id) -> dict:
+    """What involvement_refusal asks the database, as boolean expressions named as in
+    INVOLVEMENT_FACTS; the ids may be OuterRef()s to annotate them onto a query of assessments."""
+    overrides = _override_rows(user, assessment_id)
+    return {
+        "assessed": Exists(Assessment.objects.filter(candidate_id=candidate_id, assessor=user)),
+        "declared": Exists(
+            ImpartialityDeclaration.objects.filter(
+                assessor=user, assessment__candidate_id=candidate_id
+            ).exclude(relationship=ImpartialityDeclaration.Relationship.NONE)
+        ),
+        "overrode": Exists(overrides) if overrides is not None else Value(False),
+    }
+
+
+def with_involvement(queryset: QuerySet[Assessment], user) -> QuerySet[Assessment]:
+    """``queryset`` annotated with whether ``user`` is involved with each candidate, so that
+    involvement_refusal() on its assessments runs no query of its own (the decision page)."""
+    facts = _involvement_facts(user, OuterRef("candidate_id"), OuterRef("pk"))
+    return queryset.annotate(
+        involvement_user_id=Value(user.pk),
+        **{f"involvement_{fact}": expression for fact, expression in facts.items()},
+    )
 
 
 def involvement_refusal(user, assessment: Assessment, *, you: bool = True) -> str | None:
@@ -128,28 +158,30 @@ def involvement_refusal(user, assessment: Assessment, *, you: bool = True) -> st
     any assessment); anyone who declared a relationship with them (family, employer, trainer...);
     an admin named on an override of a conflicted assignment for this assessment; and whatever
     a registered check says. ``you`` words the reason for the user themselves ("You have
-    been..."), otherwise for someone else being chosen ("They have been...")."""
+    been..."), otherwise for someone else being chosen ("They have been...").
+
+    The database facts are read in one query, or none when ``assessment`` was loaded through
+    with_involvement() for this user."""
     if user.pk == assessment.candidate_id:
         return _("Nobody takes part in decisions on their own certification.")
-    if (
-        assessment.assessor_id == user.pk
-        or Assessment.objects.filter(candidate_id=assessment.candidate_id, assessor=user).exists()
-    ):
+    if getattr(assessment, "involvement_user_id", None) == user.pk:
+        found = {fact: getattr(assessment, f"involvement_{fact}") for fact in INVOLVEMENT_FACTS}
+    else:
+        facts = _involvement_facts(user, assessment.candidate_id, assessment.pk)
+        found = Assessment.objects.filter(pk=assessment.pk).values(**facts).get()
+    if assessment.assessor_id == user.pk or found["assessed"]:
         return (
             _("You have been an assessor of this candidate.")
             if you
             else _("They have been an assessor of this candidate.")
         )
-    declared = ImpartialityDeclaration.objects.filter(
-        assessor=user, assessment__candidate_id=assessment.candidate_id
-    ).exclude(relationship=ImpartialityDeclaration.Relationship.NONE)
-    if declared.exists():
+    if found["declared"]:
         return (
             _("You declared a relationship with this candidate.")
             if you
             else _("They declared a relationship with this candidate.")
         )
-    if user.pk in override_user_ids(assessment):
+    if found["overrode"]:
         return (
             _("You took part in overriding a conflict for this candidate's assessment.")
             if you

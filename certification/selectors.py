@@ -12,6 +12,7 @@ from assessments.models import (
     Assessment,
     AssessorFeedback,
     Evidence,
+    EvidenceReview,
     ImpartialityDeclaration,
     Instrument,
     Observation,
@@ -22,8 +23,9 @@ from assessments.models import (
     UnitDecision,
     UnitPlan,
 )
-from assessments.selectors import current_documents, scheme_structure, state_timeline
+from assessments.selectors import current_documents, state_timeline
 from assessments.services import AK07_CHARACTERISTICS, THIRD_PARTY_QUESTIONS
+from certification import rules
 from certification.models import (
     Appeal,
     Certificate,
@@ -31,7 +33,7 @@ from certification.models import (
     CertificationDecision,
     Complaint,
 )
-from schemes.models import Criterion, SchemeUnit, Unit
+from schemes.models import SchemeUnit, Unit
 
 S = Assessment.State
 
@@ -70,72 +72,180 @@ def decision_queue(user) -> QuerySet[Assessment]:
     )
 
 
-def decision_assessment(pk: int) -> Assessment:
-    """The assessment shown on the decision page (reported or decided), or 404."""
+def decision_assessment(pk: int, user) -> Assessment:
+    """The assessment shown on the decision page (reported or decided), or 404; annotated with
+    ``user``'s involvement with the candidate (certification.rules.with_involvement)."""
     qs = Assessment.objects.select_related(
         "candidate__candidate_profile",
         "scheme_version__scheme",
         "event__tuk",
         "assessor__assessor_profile",
-        "previous__scheme_version__scheme",
         "certification_decision__decided_by",
         "certification_decision__letter",
         # The record's one-to-one parts, read here rather than one query each in decision_record.
         "preparation",
         "consent",
         "candidate_feedback",
+    ).prefetch_related(
+        # Not joined above: rare (a reassessment), and the join costs every page about as much
+        # as this query costs the few that have one (it runs only when there is one).
+        "previous__scheme_version__scheme"
     )
     try:
-        return qs.get(pk=pk, state__in=[S.REPORTED, S.DECIDED])
+        return rules.with_involvement(qs, user).get(pk=pk, state__in=[S.REPORTED, S.DECIDED])
     except Assessment.DoesNotExist as exc:
         raise Http404 from exc
 
 
-@dataclass
+@dataclass(slots=True)
 class KUKRow:
-    criterion: Criterion
-    observation: Observation | None
-    evidence: list[Evidence] = field(default_factory=list)  # current, rated VATM, supporting it
+    """One KUK on the decision page, with its observation (FR.IA.01) and the titles of the
+    current evidence rated VATM that supports it (FR.IA.08)."""
+
+    number: str
+    text: str
+    achieved: bool | None  # None: not observed
+    note: str
+    evidence: list[str] = field(default_factory=list)
 
     @property
     def covered(self) -> bool:
-        observed = self.observation.achieved if self.observation else None
-        return observed is True or (observed is None and bool(self.evidence))
+        return self.achieved is True or (self.achieved is None and bool(self.evidence))
+
+
+def _structure_rows(assessment: Assessment) -> QuerySet:
+    """The scheme version's units, elements and KUK in page order, one row per KUK (or per
+    element without KUK, or unit without elements), each with the candidate's APL.02 answer
+    for its element and the assessor's observation of the KUK.
+
+    Plain values in one query rather than scheme_structure()'s three queries of model
+    instances: the page shows only numbers and texts. The record's rows point at the scheme
+    with no reverse relation, hence the correlated subqueries (unique per assessment)."""
+    element, criterion = "unit__elements__id", "unit__elements__criteria__id"
+    answers = SelfAssessment.objects.filter(assessment=assessment, element_id=OuterRef(element))
+    observed = Observation.objects.filter(assessment=assessment, criterion_id=OuterRef(criterion))
+    return (
+        SchemeUnit.objects.filter(group__version_id=assessment.scheme_version_id)
+        .annotate(
+            answer=Subquery(answers.values("answer")[:1]),
+            achieved=Subquery(observed.values("achieved")[:1]),
+            observation_note=Subquery(observed.values("note")[:1]),
+        )
+        .order_by(
+            "group__position",
+            "position",
+            "unit__elements__number",
+            "unit__elements__criteria__position",
+            "unit__elements__criteria__number",
+        )
+        .values_list(
+            "pk",
+            "unit_id",
+            "unit__code",
+            "unit__title",
+            element,
+            "unit__elements__number",
+            "unit__elements__title",
+            "answer",
+            criterion,
+            "unit__elements__criteria__number",
+            "unit__elements__criteria__text",
+            "achieved",
+            "observation_note",
+        )
+    )
+
+
+def _no_unit_records() -> dict:
+    return {"plan": None, "decision": None, "feedback": None}
+
+
+def _unit_records(assessment: Assessment) -> dict[int, dict]:
+    """Per unit, its plan (FR.MAPA.01), K/BK (FR.AK.02) and feedback for the candidate, as
+    plain values (three queries; the page shows labels and texts, not model instances)."""
+    records: dict[int, dict] = {}
+
+    def unit(unit_id: int) -> dict:
+        return records.setdefault(unit_id, _no_unit_records())
+
+    for unit_id, note, types, instruments in UnitPlan.objects.filter(
+        assessment=assessment
+    ).values_list("unit_id", "note", "evidence_types", "instruments"):
+        unit(unit_id)["plan"] = {
+            "note": note,
+            "labels": _labels(types, UnitPlan.EvidenceType),
+            "instrument_labels": _labels(instruments, Instrument),
+        }
+    for (
+        unit_id,
+        outcome,
+        sources,
+        reason,
+        follow_up,
+        decided_by,
+        decided_at,
+    ) in UnitDecision.objects.filter(assessment=assessment).values_list(
+        "unit_id",
+        "outcome",
+        "sources",
+        "reason",
+        "follow_up",
+        "decided_by__full_name",
+        "decided_at",
+    ):
+        unit(unit_id)["decision"] = {
+            "outcome": outcome,
+            "outcome_label": _labels([outcome], UnitDecision.Outcome)[0],
+            "source_labels": _labels(sources, UnitDecision.Source),
+            "reason": reason,
+            "follow_up": follow_up,
+            "decided_by": decided_by,
+            "decided_at": decided_at,
+        }
+    for unit_id, strengths, gaps in AssessorFeedback.objects.filter(
+        assessment=assessment
+    ).values_list("unit_id", "strengths", "gaps"):
+        unit(unit_id)["feedback"] = {"strengths": strengths, "gaps": gaps}
+    return records
+
+
+def _evidence_with_kuk(assessment: Assessment) -> list[Evidence]:
+    """Every evidence item, oldest first, with its review and the numbers of the KUK the review
+    says it supports (``supported_kuk``, ``supported_kuk_ids``): two queries."""
+    evidence = list(
+        assessment.evidence.select_related("review__reviewed_by").order_by("uploaded_at", "pk")
+    )
+    links: dict[int, list[tuple[int, str]]] = {}
+    # order_by("criterion"): the KUK's own ordering, as review.criteria.all() gives it.
+    for review_id, criterion_id, number in (
+        EvidenceReview.criteria.through.objects.filter(
+            evidencereview__evidence__assessment=assessment
+        )
+        .order_by("criterion")
+        .values_list("evidencereview_id", "criterion_id", "criterion__number")
+    ):
+        links.setdefault(review_id, []).append((criterion_id, number))
+    for item in evidence:
+        review = getattr(item, "review", None)
+        kuk = links.get(review.pk, []) if review is not None else []
+        item.supported_kuk = [number for _, number in kuk]
+        item.supported_kuk_ids = [criterion_id for criterion_id, _ in kuk]
+    return evidence
 
 
 def decision_record(assessment: Assessment) -> dict:
     """The whole record for the decision page, read-only: FR.APL.01 documents, FR.APL.02 answers,
     the plan (FR.MAPA.01, AK.07), observations per KUK (FR.IA.01), questions (IA.03/07/09),
     evidence reviews (IA.08), IA.10, K/BK per unit (FR.AK.02) and feedback (assessor's and
-    FR.AK.03). Sixteen queries, the same for a scheme of 2 units or 20."""
-    structure = scheme_structure(assessment.scheme_version_id)
-    documents = list(current_documents(assessment).select_related("checked_by"))
-    evidence = list(
-        assessment.evidence.select_related("review__reviewed_by")
-        .prefetch_related(
-            Prefetch("review__criteria", queryset=Criterion.objects.only("id", "number"))
-        )
-        .order_by("uploaded_at", "pk")
-    )
-    answers = {
-        answer.element_id: answer
-        for answer in SelfAssessment.objects.filter(assessment=assessment).prefetch_related(
-            Prefetch("evidence", queryset=Evidence.objects.only("id", "title"))
-        )
-    }
+    FR.AK.03). Eleven queries, the same for a scheme of 2 units or 20."""
+    documents = list(current_documents(assessment))
+    evidence = _evidence_with_kuk(assessment)
     preparation = getattr(assessment, "preparation", None)
-    plans = {plan.unit_id: plan for plan in UnitPlan.objects.filter(assessment=assessment)}
-    observations = {o.criterion_id: o for o in Observation.objects.filter(assessment=assessment)}
     questions: dict[int, list[QuestionRecord]] = {}
     for question in QuestionRecord.objects.filter(assessment=assessment).order_by(
         "recorded_at", "pk"
     ):
         questions.setdefault(question.unit_id, []).append(question)
-    unit_decisions = {
-        d.unit_id: d
-        for d in UnitDecision.objects.filter(assessment=assessment).select_related("decided_by")
-    }
-    feedback = {f.unit_id: f for f in AssessorFeedback.objects.filter(assessment=assessment)}
     candidate_feedback = getattr(assessment, "candidate_feedback", None)
     consent = getattr(assessment, "consent", None)
     third_party = list(
@@ -146,48 +256,62 @@ def decision_record(assessment: Assessment) -> dict:
     )
 
     # Which current evidence, rated valid, authentic, current and sufficient, supports each KUK.
-    supporting: dict[int, list[Evidence]] = {}
+    supporting: dict[int, list[str]] = {}
     for item in evidence:
         review = getattr(item, "review", None)
         if review is None or not item.is_current or not review.meets_vatm:
             continue
-        for criterion in review.criteria.all():
-            supporting.setdefault(criterion.pk, []).append(item)
+        for criterion_id in item.supported_kuk_ids:
+            supporting.setdefault(criterion_id, []).append(item.title)
 
-    units = []
-    for scheme_unit in structure:
-        unit = scheme_unit.unit
-        elements = []
-        for element in unit.elements.all():
-            answer = answers.get(element.pk)
-            elements.append(
+    units: list[dict] = []
+    element = None
+    for (
+        scheme_unit_id,
+        unit_id,
+        code,
+        title,
+        element_id,
+        element_number,
+        element_title,
+        answer,
+        criterion_id,
+        number,
+        text,
+        achieved,
+        note,
+    ) in _structure_rows(assessment):
+        if not units or units[-1]["scheme_unit_id"] != scheme_unit_id:
+            units.append(
                 {
-                    "element": element,
-                    "answer": answer,
-                    "kuk": [
-                        KUKRow(c, observations.get(c.pk), supporting.get(c.pk, []))
-                        for c in element.criteria.all()
-                    ],
+                    "scheme_unit_id": scheme_unit_id,
+                    "unit": {"pk": unit_id, "code": code, "title": title},
+                    "elements": [],
+                    "questions": questions.get(unit_id, []),
                 }
             )
-        units.append(
-            {
-                "scheme_unit": scheme_unit,
-                "unit": unit,
-                "elements": elements,
-                "plan": plans.get(unit.pk),
-                "questions": questions.get(unit.pk, []),
-                "decision": unit_decisions.get(unit.pk),
-                "feedback": feedback.get(unit.pk),
+            element = None
+        if element_id is None:
+            continue
+        if element is None or element["id"] != element_id:
+            element = {
+                "id": element_id,
+                "number": element_number,
+                "title": element_title,
+                "answer": answer,
+                "kuk": [],
             }
-        )
+            units[-1]["elements"].append(element)
+        if criterion_id is not None:
+            element["kuk"].append(
+                KUKRow(number, text, achieved, note or "", supporting.get(criterion_id, []))
+            )
+    records = _unit_records(assessment)
     for row in units:
-        plan, decision = row["plan"], row["decision"]
-        row["plan_labels"] = _labels(plan.evidence_types, UnitPlan.EvidenceType) if plan else []
-        row["instrument_labels"] = _labels(plan.instruments, Instrument) if plan else []
-        row["source_labels"] = _labels(decision.sources, UnitDecision.Source) if decision else []
+        row.update(records.get(row["unit"]["pk"]) or _no_unit_records())
+
     adjustments = (preparation.adjustments or {}) if preparation else {}
-    outcomes = [u["decision"].outcome if u["decision"] else None for u in units]
+    outcomes = [u["decision"]["outcome"] if u["decision"] else None for u in units]
     return {
         "adjustments": [
             {"label": label, **adjustments[key]}
@@ -226,7 +350,8 @@ def decision_record(assessment: Assessment) -> dict:
 
 
 def _labels(values, choices) -> list[str]:
-    return [str(choices(v).label) if v in choices.values else str(v) for v in values or []]
+    labels = dict(choices.choices)
+    return [str(labels.get(v, v)) for v in values or []]
 
 
 def decision_log() -> QuerySet[CertificationDecision]:

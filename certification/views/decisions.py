@@ -116,7 +116,7 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole record read-only, and the decision form for a decision maker not involved with
     the candidate (the page shows why anyone else cannot decide; the service refuses too)."""
     require(request.user, "certification.decide")
-    assessment = selectors.decision_assessment(pk)
+    assessment = selectors.decision_assessment(pk, request.user)
     form = None
     if request.method == "POST":
         form = DecisionForm(request.POST)

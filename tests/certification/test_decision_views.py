@@ -115,19 +115,62 @@ def test_the_decision_page_shows_the_whole_record_read_only(dm_client):
     assert profile.nik not in html
 
 
-def test_the_decision_page_costs_the_same_queries_for_2_or_10_units(
+def test_a_reassessment_shows_what_it_reassesses(dm_client):
+    earlier = factories.assessment_in_state(S.DECIDED)
+    assessment = factories.reported_with_units(candidate=earlier.candidate)
+    Assessment.objects.filter(pk=assessment.pk).update(previous=earlier)
+
+    html = dm_client.get(reverse("decision_detail", args=[assessment.pk])).content.decode()
+
+    assert "Reassessment of" in html
+    assert earlier.scheme_version.scheme.number in html
+
+
+def _more_records(assessment, *, times: int) -> None:
+    """``times`` more reviewed evidence items (each supporting every KUK) and questions per unit."""
+    from assessments.models import EvidenceReview, QuestionRecord
+    from schemes.models import Criterion, SchemeUnit
+
+    criteria = Criterion.objects.filter(
+        element__unit__scheme_units__group__version_id=assessment.scheme_version_id
+    )
+    units = SchemeUnit.objects.filter(group__version_id=assessment.scheme_version_id)
+    for _ in range(times):
+        review = EvidenceReview.objects.create(
+            evidence=factories.EvidenceFactory(assessment=assessment),
+            valid=True,
+            authentic=True,
+            current=True,
+            sufficient=True,
+            reviewed_by=assessment.assessor,
+        )
+        review.criteria.set(criteria)
+        for scheme_unit in units:
+            QuestionRecord.objects.create(
+                assessment=assessment,
+                unit_id=scheme_unit.unit_id,
+                instrument="ia03",
+                question="Apa langkah berikutnya?",
+                recorded_by=assessment.assessor,
+            )
+
+
+def test_the_decision_page_costs_the_same_queries_whatever_the_size_of_the_record(
     dm_client, django_assert_max_num_queries
 ):
     counts = {}
-    for units in (2, 10):
+    for units, more in ((2, 0), (10, 3)):
         assessment = factories.full_record(factories.reported_with_units(units=units))
+        _more_records(assessment, times=more)
         url = reverse("decision_detail", args=[assessment.pk])
         dm_client.get(url)  # warm-up: the session and the LSP record get cached
-        # 1 for the assessment (with its one-to-one parts), 16 for the record, 3 for the rules
-        # (with the assignment-override check), 1 for the access log row, 6 for the page around
-        # it (session, user, the session's two-factor device, session save: savepoint, update,
-        # release).
-        with django_assert_max_num_queries(27) as captured:
+        # 13 for the page: 1 for the assessment (with its one-to-one parts and whether the user
+        # is involved with the candidate), 1 for the access log row, 11 for the record
+        # (documents, evidence, the KUK the reviews cite, questions, IA.10, declarations, the
+        # scheme's units/elements/KUK with the APL.02 answers and observations, plans, unit
+        # decisions, feedback, history). 3 for every signed-in page (session, user, the
+        # session's two-factor device); the warm-up saved the session already.
+        with django_assert_max_num_queries(13 + 3) as captured:
             response = dm_client.get(url)
         assert len(response.context["record"]["units"]) == units
         counts[units] = len(captured)
@@ -172,6 +215,49 @@ def test_the_page_refuses_a_decision_maker_who_assessed_the_candidate(client):
     assert not CertificationDecision.objects.exists()
     assessment.refresh_from_db()
     assert assessment.state == S.REPORTED
+
+
+@pytest.mark.parametrize("involvement", ["declared", "override"])
+def test_the_page_refuses_a_decision_maker_involved_otherwise(client, involvement):
+    # The page reads these facts with the assessment (rules.with_involvement), not as the
+    # service does: both must refuse.
+    from assessments.models import AssignmentOverride, ImpartialityDeclaration
+
+    committee = factories.AssessorProfileFactory(
+        user__is_decision_maker=True, user__is_lsp_admin=True
+    ).user
+    assessment = factories.reported_with_units()
+    if involvement == "declared":
+        earlier = factories.assessment_in_state(S.DECIDED, candidate=assessment.candidate)
+        ImpartialityDeclaration.objects.create(
+            event=earlier.event,
+            assessor=committee,
+            assessment=earlier,
+            relationship="trainer",
+            note="Saya melatih peserta ini.",
+        )
+        reason = "You declared a relationship with this candidate."
+    else:
+        AssignmentOverride.objects.create(
+            assessment=assessment,
+            assessor=assessment.assessor,
+            assigned_by=factories.AdminUserFactory(),
+            approved_by=committee,
+            reason="Tidak ada asesor lain untuk skema ini.",
+        )
+        reason = "You took part in overriding a conflict for this candidate&#x27;s assessment."
+    client.force_login(committee)
+
+    html = client.get(reverse("decision_detail", args=[assessment.pk])).content.decode()
+
+    assert 'id="decision-refused"' in html and reason in html
+    assert 'id="decide"' not in html
+    other = factories.DecisionMakerUserFactory()
+    client.force_login(other)
+    assert (
+        'id="decide"'
+        in client.get(reverse("decision_detail", args=[assessment.pk])).content.decode()
+    )
 
 
 def test_certifying_against_a_bk_recommendation_shows_the_error_on_the_form(dm_client):
