@@ -19,11 +19,12 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assessments import fragments
 from assessments.filters import SchemeFilter
 from assessments.form_fields import ModelMultipleChoiceField
 from assessments.services import record_access
@@ -93,8 +94,29 @@ class DecisionForm(forms.Form):
             )
 
 
+def _unit_fragment_key(row: dict) -> str:
+    """The digest of everything partials/unit.html prints for one unit: each unit's section
+    is a cached fragment (assessments/fragments.py). The row holds plain values (the selector's
+    dicts and tuples), whose repr is their content; the questions are model instances, so the
+    fields the template prints are named. A template change that prints anything more from a
+    question must add it here."""
+    plain = {key: value for key, value in row.items() if key != "questions"}
+    questions = tuple(
+        (q.pk, q.instrument, q.question, q.achieved, q.answer) for q in row["questions"]
+    )
+    return fragments.digest(
+        "decision-unit",
+        repr(plain),
+        questions,
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+    )
+
+
 def _decision_context(request: HttpRequest, assessment, form=None) -> dict:
     record = selectors.decision_record(assessment)
+    for row in record["units"]:
+        row["fragment_key"] = _unit_fragment_key(row)
     refusal = rules.decision_refusal(request.user, assessment)
     decision = getattr(assessment, "certification_decision", None)
     if form is None:

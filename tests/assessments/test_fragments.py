@@ -171,3 +171,42 @@ def test_matrix_rows_follow_every_change_they_print(client_as, assessor):
 
     client_as.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
     assert "Recommended" not in _matrix_row(_matrix(client_as, event), first)
+
+
+# --- the decision maker's decision page ----------------------------------------------------------
+
+
+def test_decision_page_units_follow_every_change_they_print(client, decision_maker):
+    from assessments.models import QuestionRecord, UnitDecision
+
+    assessment = factories.reported_with_units(units=2, outcomes=["K", "BK"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(decision_maker)
+    url = reverse("decision_detail", args=[assessment.pk])
+
+    first = client.get(url).content.decode()
+    assert len(caches[fragments.CACHE_ALIAS]._cache) == 2
+    assert _without_tokens(client.get(url).content.decode()) == _without_tokens(first)
+    assert "Elemen 2 belum ditunjukkan." in first
+
+    UnitDecision.objects.filter(assessment=assessment, outcome="BK").update(
+        reason="Tidak dapat menunjukkan prosedur K3."
+    )
+    html = client.get(url).content.decode()
+    assert "Tidak dapat menunjukkan prosedur K3." in html
+    assert "Elemen 2 belum ditunjukkan." not in html
+
+    decision = UnitDecision.objects.get(assessment=assessment, outcome="K")
+    QuestionRecord.objects.create(
+        assessment=assessment,
+        unit_id=decision.unit_id,
+        instrument="ia07",
+        question="Sebutkan alat pelindung diri yang wajib dipakai.",
+        answer="Helm dan sepatu keselamatan",
+        achieved=True,
+        recorded_by=assessment.assessor,
+    )
+    html = client.get(url).content.decode()
+    assert "Sebutkan alat pelindung diri yang wajib dipakai." in html
+    QuestionRecord.objects.filter(assessment=assessment).update(answer="Sarung tangan")
+    assert "Answer: Sarung tangan" in client.get(url).content.decode()
