@@ -31,7 +31,15 @@ from assessments.models import (
 from assessments.pdf import header as common
 from assessments.pdf import registry
 from assessments.pdf.documents import not_for_the_candidate
-from assessments.pdf.render import RenderResult, SafeURLFetcher, render_html, static_base_url
+from assessments.pdf.render import (
+    RenderResult,
+    SafeURLFetcher,
+    collect_young,
+    collector_paused,
+    font_configuration,
+    render_html,
+    static_base_url,
+)
 
 DOSSIER = "dossier"
 DOSSIER_CODE = "BERKAS ASESMEN"
@@ -114,16 +122,32 @@ def build_dossier(assessment: Assessment) -> dict:
 
 def _layout(template: str, context: dict, fetcher: SafeURLFetcher, fonts: FontConfiguration):
     html = render_html(template, context)
-    return HTML(string=html, base_url=static_base_url(), url_fetcher=fetcher).render(
+    document = HTML(string=html, base_url=static_base_url(), url_fetcher=fetcher).render(
         font_config=fonts
     )
+    # The boxes the layout made and dropped: freed now rather than all at the end.
+    collect_young()
+    return document
 
 
 def render_dossier(template: str, context: dict) -> RenderResult:
     """Lay out every part, then the table of contents, and join them into one PDF."""
     started = time.perf_counter()
     fetcher = SafeURLFetcher()
-    fonts = FontConfiguration()
+    with collector_paused():
+        pdf, pages = _render_dossier(template, context, fetcher)
+        collect_young(generation=1)
+    return RenderResult(
+        pdf=pdf,
+        pages=pages,
+        seconds=time.perf_counter() - started,
+        refused=list(fetcher.refused),
+    )
+
+
+def _render_dossier(template: str, context: dict, fetcher: SafeURLFetcher) -> tuple[bytes, int]:
+    """The dossier's PDF and page count; every layout is garbage once this returns."""
+    fonts = font_configuration()
     documents = [
         _layout(part["spec"].template, part["context"], fetcher, fonts) for part in context["parts"]
     ]
@@ -156,13 +180,7 @@ def render_dossier(template: str, context: dict) -> RenderResult:
         # x1, y1, x2, y2 it names).
         document.pages[0].anchors[entry["anchor"]] = (0, 0, 0, 0)  # top left corner
     pages = toc.pages + [page for document in documents for page in document.pages]
-    pdf = toc.copy(pages).write_pdf()
-    return RenderResult(
-        pdf=pdf,
-        pages=len(pages),
-        seconds=time.perf_counter() - started,
-        refused=list(fetcher.refused),
-    )
+    return toc.copy(pages).write_pdf(), len(pages)
 
 
 registry.register_document(
