@@ -1,23 +1,25 @@
-"""Template fragment caching for the assessor's big pages, with keys that cannot go stale.
+"""Template fragment caching, with keys that cannot go stale and no CSRF token inside.
 
-The FR.IA.01 checklist prints 120 KUK rows for a 10-unit scheme, each with its own small form,
-and rendering them through Django's template engine was most of the page's time
-(docs/performance.md). The rows rarely change between two loads of the page, so each unit's block
-is cached, under a key that is a digest of everything the block prints (``digest``): a changed
-answer, note, name, text or language gives another key, so there is nothing to invalidate and no
-way to serve an old block. Entries live in the process's own memory (the ``fragments`` cache,
-size-bounded), so a deploy, which restarts the processes, also drops blocks rendered by older
-templates.
+Django's template engine is most of a page's time here (docs/performance.md): the FR.IA.01
+checklist prints 120 KUK rows with a form each, the event matrix a row per candidate, the
+decision page a section per unit, and every page the navigation bar. Those parts are cached
+with ``{% cache ... using="fragments" %}`` under a key that is a digest of everything the part
+prints (``digest`` in the view, or the tag's own vary-on values): a changed answer, name, text,
+role or language gives another key, so there is nothing to invalidate and no way to serve an old
+part. Entries live in each process's memory (the ``fragments`` cache, size-bounded), so a
+deploy, which restarts the processes, also drops parts rendered by older templates.
 
-A cached block must not carry the CSRF token, which belongs to one browser: pages that use these
-fragments are rendered with a marker in place of the token (``render_with_fragments``), and the
-marker is replaced by the request's real token in the finished response.
+A cached part must not carry a CSRF token, which belongs to one browser. Templates therefore
+print a marker where the token goes (``csrf_marker``, a context processor that overrides
+Django's ``csrf_token``), and ``CsrfMarkerMiddleware`` replaces the marker by the request's own
+token in every finished HTML response. The marker is derived from SECRET_KEY, so nobody can type
+it into a note to have a token printed there; a response it was not replaced in (not HTML, or
+streamed) has no valid token and its forms are refused, never another browser's token accepted.
 """
 
 import hashlib
 
 from django.middleware.csrf import get_token
-from django.shortcuts import render
 from django.utils.crypto import salted_hmac
 from django.utils.functional import SimpleLazyObject
 
@@ -30,17 +32,32 @@ def digest(*parts) -> str:
 
 
 def _csrf_marker() -> str:
-    # Derived from SECRET_KEY: nobody can type it into a note to have the token printed there.
     return "csrf-" + salted_hmac("kompeten.fragments.csrf-marker", "").hexdigest()
 
 
 CSRF_MARKER = SimpleLazyObject(_csrf_marker)
 
 
-def render_with_fragments(request, template_name: str, context: dict, status: int | None = None):
-    """``render`` for a page whose template caches fragments that contain forms: every CSRF
-    token in the page is rendered as a marker, then replaced by this request's token."""
-    marker = str(CSRF_MARKER)
-    response = render(request, template_name, {**context, "csrf_token": marker}, status=status)
-    response.content = response.content.replace(marker.encode(), get_token(request).encode())
-    return response
+def csrf_marker(request) -> dict:
+    """Context processor, after Django's built-in one: ``{{ csrf_token }}`` and
+    ``{% csrf_token %}`` print the marker, which CsrfMarkerMiddleware replaces."""
+    return {"csrf_token": str(CSRF_MARKER)}
+
+
+class CsrfMarkerMiddleware:
+    """Puts the request's CSRF token where templates printed the marker. Listed after
+    CsrfViewMiddleware, so that the token it asks for also gets its cookie."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(response, "streaming", False) or "html" not in response.get(
+            "Content-Type", ""
+        ):
+            return response
+        marker = str(CSRF_MARKER).encode()
+        if marker in response.content:
+            response.content = response.content.replace(marker, get_token(request).encode())
+        return response

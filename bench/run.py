@@ -178,13 +178,19 @@ class Page:
     name: str
     path: str
     persona: str  # "" for anonymous
-    kind: str  # baseline, light, heavy, public
+    kind: str  # baseline, floor, light, heavy, public
 
 
 def pages(ds) -> list[Page]:
     queue = f"/assessments/verification/?state=submitted&scheme={ds.scheme_id}&page=2"
     return [
         Page("baseline", f"/bench/baseline/?number={ds.scheme_number}", "", "baseline"),
+        Page(
+            "signed_in_floor",
+            f"/bench/signed-in-floor/?number={ds.scheme_number}",
+            "assessor",
+            "floor",
+        ),
         Page("assessor_home", "/assessments/assessor/", "assessor", "light"),
         Page("event_matrix", f"/assessments/events/{ds.event_id}/", "assessor", "heavy"),
         Page(

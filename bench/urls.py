@@ -1,11 +1,12 @@
-"""The project's URLs plus the baseline view, served only under bench.settings."""
+"""The project's URLs plus the baseline views, served only under bench.settings."""
 
 from django.urls import include, path
 
-from bench.views import baseline
+from bench.views import baseline, signed_in_floor
 
 urlpatterns = [
     path("bench/baseline/", baseline, name="bench_baseline"),
+    path("bench/signed-in-floor/", signed_in_floor, name="bench_signed_in_floor"),
     path("", include("certification.urls")),
 ]
 

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "certification.sessions.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Puts each request's CSRF token into pages whose parts are cached (assessments/fragments.py).
+    "assessments.fragments.CsrfMarkerMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): the session passed two-factor authentication (django-otp).
     "django_otp.middleware.OTPMiddleware",
@@ -126,6 +128,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "certification.context_processors.lsp",
+                # Last: templates print a marker for the CSRF token (assessments/fragments.py).
+                "assessments.fragments.csrf_marker",
             ],
         },
     }

@@ -231,7 +231,7 @@ def observe(request: HttpRequest, pk: int) -> HttpResponse:
         unit["fragment_key"] = _unit_fragment_key(
             unit, assessment, request.user, context["editable"]
         )
-    return fragments.render_with_fragments(request, f"{TEMPLATES}/observe.html", context)
+    return render(request, f"{TEMPLATES}/observe.html", context)
 
 
 def _sent(form: ObservationForm) -> dict:

@@ -32,6 +32,11 @@ def _criteria(assessment):
     )
 
 
+def _entries(fragment: str) -> int:
+    """How many blocks named ``fragment`` the fragments cache holds."""
+    return sum(f"template.cache.{fragment}." in key for key in caches[fragments.CACHE_ALIAS]._cache)
+
+
 def _without_tokens(html: str) -> str:
     return re.sub(r"[A-Za-z0-9]{64}", "TOKEN", html)
 
@@ -50,12 +55,11 @@ def client_as(client, assessor):
 
 def test_a_second_load_is_served_from_the_cache_and_prints_the_same(client_as, assessment):
     first = client_as.get(_page(assessment)).content.decode()
-    cache = caches[fragments.CACHE_ALIAS]
-    assert len(cache._cache) == 2  # one block per unit of the 2-unit scheme
+    assert _entries("ia01-unit") == 2  # one block per unit of the 2-unit scheme
 
     second = client_as.get(_page(assessment)).content.decode()
 
-    assert len(cache._cache) == 2
+    assert _entries("ia01-unit") == 2
     assert _without_tokens(second) == _without_tokens(first)
 
 
@@ -151,7 +155,7 @@ def test_matrix_rows_follow_every_change_they_print(client_as, assessor):
         scheme_version=factories.make_scheme_version(units=2, elements=1, criteria=2),
     )
     html = _matrix(client_as, event)
-    assert len(caches[fragments.CACHE_ALIAS]._cache) == 2
+    assert _entries("event-matrix-row") == 2
     assert _without_tokens(_matrix(client_as, event)) == _without_tokens(html)
 
     kuk = Criterion.objects.filter(
@@ -185,7 +189,7 @@ def test_decision_page_units_follow_every_change_they_print(client, decision_mak
     url = reverse("decision_detail", args=[assessment.pk])
 
     first = client.get(url).content.decode()
-    assert len(caches[fragments.CACHE_ALIAS]._cache) == 2
+    assert _entries("decision-unit") == 2
     assert _without_tokens(client.get(url).content.decode()) == _without_tokens(first)
     assert "Elemen 2 belum ditunjukkan." in first
 
@@ -210,3 +214,76 @@ def test_decision_page_units_follow_every_change_they_print(client, decision_mak
     assert "Sebutkan alat pelindung diri yang wajib dipakai." in html
     QuestionRecord.objects.filter(assessment=assessment).update(answer="Sarung tangan")
     assert "Answer: Sarung tangan" in client.get(url).content.decode()
+
+
+# --- the navigation bar and the CSRF marker ---------------------------------------------------
+
+
+def test_the_navigation_follows_the_user_the_page_and_the_language(client, assessor):
+    from certification.models import LSP
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(assessor)
+    home = reverse("assessments:assessor_home")
+    html = client.get(home).content.decode()
+    assert _entries("navbar") == 1
+    assert assessor.full_name in html
+    assert "My applications" not in html
+    assert f'name="next" value="{home}"' in html
+
+    users = type(assessor).objects.filter(pk=assessor.pk)
+    users.update(full_name="Asesor Berganti Nama")
+    name_in_menu = '<span class="text-truncate user-name">Asesor Berganti Nama</span>'
+    assert name_in_menu in client.get(home).content.decode()
+    users.update(is_candidate=True)
+    assert "My applications" in client.get(home).content.decode()
+    lsp = LSP.load()
+    lsp.name = "LSP Teknik Nusantara"
+    lsp.save()
+    assert "LSP Teknik Nusantara" in client.get(home).content.decode()
+
+    other_page = reverse("two_factor")
+    html = client.get(other_page).content.decode()
+    assert f'name="next" value="{other_page}"' in html
+    assert f'name="next" value="{home}"' not in html
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
+    assert "Keluar" in client.get(home).content.decode()
+
+
+def test_a_cached_navigation_signs_out_each_browser_with_its_own_token(assessor):
+    browsers = []
+    for _ in range(2):
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(assessor)
+        html = browser.get(reverse("two_factor")).content.decode()
+        assert str(fragments.CSRF_MARKER) not in html
+        tokens = set(TOKEN.findall(html))
+        assert len(tokens) == 1
+        browsers.append((browser, tokens.pop()))
+    (first, first_token), (second, second_token) = browsers
+
+    assert second.post(reverse("logout"), {"csrfmiddlewaretoken": "y" * 64}).status_code == 403
+    assert second.post(reverse("logout"), {"csrfmiddlewaretoken": second_token}).status_code == 302
+    assert "_auth_user_id" not in second.session
+    assert "_auth_user_id" in first.session
+
+
+def test_the_marker_is_left_alone_outside_html(rf):
+    from django.http import HttpResponse, StreamingHttpResponse
+
+    marker = str(fragments.CSRF_MARKER)
+    request = rf.get("/")
+    plain = fragments.CsrfMarkerMiddleware(
+        lambda r: HttpResponse(marker, content_type="text/plain")
+    )(request)
+    assert plain.content.decode() == marker
+    streamed = fragments.CsrfMarkerMiddleware(
+        lambda r: StreamingHttpResponse([marker], content_type="text/html")
+    )(request)
+    assert b"".join(streamed.streaming_content).decode() == marker
+    page = fragments.CsrfMarkerMiddleware(
+        lambda r: HttpResponse(f"<p>{marker}</p>", content_type="text/html; charset=utf-8")
+    )(request)
+    assert marker not in page.content.decode()
+    assert len(page.content.decode()) == len("<p></p>") + 64
