@@ -53,9 +53,7 @@ class CsrfMarkerMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if getattr(response, "streaming", False) or "html" not in response.get(
-            "Content-Type", ""
-        ):
+        if getattr(response, "streaming", False) or "html" not in response.get("Content-Type", ""):
             return response
         marker = str(CSRF_MARKER).encode()
         if marker in response.content:
