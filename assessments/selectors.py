@@ -1,6 +1,9 @@
 """Reads for assessment pages: scoped to the user (404 for other people's records) and with a
 constant number of queries whatever the size of the scheme."""
 
+import threading
+from collections import OrderedDict
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy
@@ -49,11 +52,32 @@ def viewable_assessment(user, pk: int) -> Assessment:
         raise Http404 from exc
 
 
+# Structures of frozen (published or retired) scheme versions, per process: they never change
+# (schemes/models.py refuses every write to a frozen version, its groups and units, and to the
+# units, elements and KUK it uses), and every assessment page and PDF reads one. Bounded, oldest
+# first out; the callers only read the instances.
+FROZEN_STRUCTURES_KEPT = 64
+_frozen_structures: "OrderedDict[int, tuple[SchemeUnit, ...]]" = OrderedDict()
+_frozen_structures_lock = threading.Lock()
+
+
+def forget_scheme_structures() -> None:
+    """Drop the kept structures (tests, whose rolled-back ids may come back with other rows)."""
+    with _frozen_structures_lock:
+        _frozen_structures.clear()
+
+
 def scheme_structure(scheme_version_id: int) -> list[SchemeUnit]:
-    """Groups' units in order, each with elements and KUK prefetched (3 queries)."""
-    return list(
+    """Groups' units in order, each with elements and KUK prefetched: 3 queries, or none for a
+    frozen version this process has read before."""
+    with _frozen_structures_lock:
+        kept = _frozen_structures.get(scheme_version_id)
+        if kept is not None:
+            _frozen_structures.move_to_end(scheme_version_id)
+            return list(kept)
+    units = list(
         SchemeUnit.objects.filter(group__version_id=scheme_version_id)
-        .select_related("unit", "group")
+        .select_related("unit", "group__version")
         .prefetch_related(
             Prefetch(
                 "unit__elements",
@@ -64,6 +88,12 @@ def scheme_structure(scheme_version_id: int) -> list[SchemeUnit]:
         )
         .order_by("group__position", "position")
     )
+    if units and units[0].group.version.is_frozen:
+        with _frozen_structures_lock:
+            _frozen_structures[scheme_version_id] = tuple(units)
+            while len(_frozen_structures) > FROZEN_STRUCTURES_KEPT:
+                _frozen_structures.popitem(last=False)
+    return units
 
 
 def apl02_rows(assessment: Assessment) -> tuple[list[dict], dict]:

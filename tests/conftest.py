@@ -54,8 +54,11 @@ def _english_outside_requests():
 def _fresh_cache():
     from django.core.cache import caches
 
+    from assessments import selectors
+
     for alias in ("default", "fragments"):
         caches[alias].clear()
+    selectors.forget_scheme_structures()
     yield
 
 
