@@ -1,6 +1,7 @@
 """Reads for assessment pages: scoped to the user (404 for other people's records) and with a
 constant number of queries whatever the size of the scheme."""
 
+import copy
 import threading
 from collections import OrderedDict
 
@@ -523,29 +524,28 @@ def event_candidates(user, event) -> dict:
     }
 
 
+def _units_with_kuk_totals(scheme_version_id: int) -> list[SchemeUnit]:
+    """The version's units in order, each with ``kuk_total``: copies, so that the structure
+    kept for every page is never written to."""
+    units = []
+    for kept in scheme_structure(scheme_version_id):
+        unit = copy.copy(kept)
+        unit.kuk_total = sum(len(element.criteria.all()) for element in kept.unit.elements.all())
+        units.append(unit)
+    return units
+
+
 def event_matrix(event, assessments: list[Assessment]) -> tuple[list[SchemeUnit], list[dict]]:
     """The event page's candidates x units matrix: per cell the unit's status ("not_started",
     "in_progress" when some KUK is observed, or the K/BK of FR.AK.02), per row the FR.AK.01
-    signatures. Five queries whatever the number of candidates and units."""
+    signatures. Three queries whatever the number of candidates and units, and three more for
+    the scheme's structure the first time this process shows it."""
     from django.contrib.contenttypes.models import ContentType
-    from django.db.models import OuterRef, Subquery
-    from django.db.models.functions import Coalesce
 
     from assessments.models import Form, Observation, Signature, UnitDecision
 
-    kuk_total = (
-        Criterion.objects.filter(element__unit_id=OuterRef("unit_id"))
-        .order_by()
-        .values("element__unit_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    units = list(
-        SchemeUnit.objects.filter(group__version_id=event.scheme_version_id)
-        .select_related("unit")
-        .annotate(kuk_total=Coalesce(Subquery(kuk_total), 0))
-        .order_by("group__position", "position")
-    )
+    # The scheme's structure, frozen and kept per process once published (scheme_structure).
+    units = _units_with_kuk_totals(event.scheme_version_id)
     ids = [a.pk for a in assessments]
     observed = {
         (assessment_id, unit_id): n
