@@ -153,7 +153,24 @@ def test_it_filters_by_submission_dates(admin_client):
 def test_a_bad_date_is_reported_next_to_the_field(admin_client):
     response = admin_client.get(QUEUE, {"submitted_from": "kemarin"})
     assert response.status_code == 200
-    assert response.context["filter"].form.errors["submitted_from"]
+    errors = response.context["filter"].form.errors["submitted_from"]
+    assert errors
+    html = response.content.decode()
+    field = html[html.index('id="div_id_submitted_from"') :]
+    field = field[: field.index("</div>")]
+    assert 'for="id_submitted_from"' in field
+    assert 'class="form-control is-invalid"' in field
+    assert 'aria-invalid="true"' in field
+    assert 'value="kemarin"' in field
+    assert f"<strong>{errors[0]}</strong>" in field
+
+
+def test_the_filter_fields_carry_bootstraps_classes(admin_client):
+    html = admin_client.get(QUEUE).content.decode()
+    assert '<select name="state" class="form-select" id="id_state">' in html
+    assert 'type="search" name="q"' in html
+    assert 'class="form-control" id="id_q"' in html
+    assert "is-invalid" not in html
 
 
 def test_it_searches_candidate_name_and_email(admin_client):
