@@ -7,12 +7,16 @@ class CertificationConfig(AppConfig):
     verbose_name = _("Certification")
 
     def ready(self) -> None:
-        # The certificate, SK and FR.AK.04 PDFs register with assessments' document registry
-        # when it first loads its documents (certification.documents): never an upward import.
+        # certification hooks into assessments, never the other way round (apps import downwards):
+        # - the certificate, SK and FR.AK.04 PDFs register with the document registry when it
+        #   first loads its documents (certification.documents);
+        # - the candidate's pages read the decision through assessments.results;
+        # - importing certification.sessions connects its sign-in receiver.
+        from assessments import results
         from assessments.pdf import registry
-
-        # Connects the sign-in receiver that stamps the session's first refresh.
         from certification import sessions  # noqa: F401
+        from certification.selectors import certification_outcome
 
         if "certification.documents" not in registry.BUILTIN_MODULES:
             registry.BUILTIN_MODULES.append("certification.documents")
+        results.register_outcome_reader(certification_outcome)

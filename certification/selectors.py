@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.urls import reverse
 
 from assessments.models import (
     Assessment,
@@ -23,6 +24,7 @@ from assessments.models import (
     UnitDecision,
     UnitPlan,
 )
+from assessments.results import CertificationOutcome
 from assessments.selectors import current_documents, state_timeline
 from assessments.services import AK07_CHARACTERISTICS, THIRD_PARTY_QUESTIONS
 from certification import rules
@@ -557,3 +559,25 @@ def verification_qr_png(token: str, *, box_size: int = 8) -> bytes:
     buffer = io.BytesIO()
     code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+# --- the candidate's view of the decision ------------------------------------------------------
+
+
+def certification_outcome(assessment: Assessment) -> CertificationOutcome | None:
+    """The decision on ``assessment`` and its certificate, for the candidate's tracker and result
+    pages (registered with assessments.results; one query)."""
+    decision = (
+        CertificationDecision.objects.filter(assessment_id=assessment.pk)
+        .select_related("certificate")
+        .first()
+    )
+    if decision is None:
+        return None
+    certificate = getattr(decision, "certificate", None)
+    return CertificationOutcome(
+        certified=decision.outcome == CertificationDecision.Outcome.CERTIFIED,
+        label=str(decision.get_outcome_display()),
+        certificate_number=certificate.number if certificate else "",
+        certificate_url=reverse("certificate_detail", args=[certificate.pk]) if certificate else "",
+    )

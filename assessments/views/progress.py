@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from assessments import selectors, services
+from assessments import results, selectors, services
 from assessments.forms_progress import (
     AK01_STATEMENTS,
     ConsentSignForm,
@@ -510,6 +510,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_withdraw": state in CANDIDATE_WITHDRAW_STATES,
         "appeal_open": appeal_open,
         "appeal_deadline": services.appeal_deadline(assessment),
+        "outcome": results.certification_outcome(assessment) if state == S.DECIDED else None,
         "consent_url": _url("assessments:consent", assessment.pk)
         if state in CONSENT_PAGE_STATES
         else "",
@@ -685,9 +686,11 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Thank you: your feedback was sent."))
                 return _done(request, reverse("assessments:feedback", args=[pk]))
     appeal_open = services.appeal_window_open(assessment)
+    decided = assessment.state == S.DECIDED
     context = {
         "assessment": assessment,
-        "decided": assessment.state == S.DECIDED,
+        "decided": decided,
+        "outcome": results.certification_outcome(assessment) if decided else None,
         "unit_results": _unit_results(assessment),
         "sent": sent,
         "form": form,
