@@ -73,13 +73,16 @@ def _seal_rows(rows: list[dict[str, str]]) -> str:
     """The previewed rows as one token encrypted with the NIK's field key: the session table
     must not hold NIKs in plain text any more than the profile table does (docs/privacy.md).
     Compressed first: a Fernet token does not compress, and 1,000 rows would otherwise make a
-    session row thirty times larger (380 KB instead of 12 KB), rewritten on every request."""
+    session row thirty times larger (380 KB instead of 12 KB), rewritten at every session save."""
     return field_cipher().encrypt(zlib.compress(json.dumps(rows).encode())).decode("ascii")
 
 
-def _open_rows(token: str) -> list[dict[str, str]] | None:
+def _open_rows(token) -> list[dict[str, str]] | None:
     """The rows of ``_seal_rows``; None when no current key opens them (a key rotated out
-    since the preview), which the admin sees as an expired preview."""
+    since the preview) or when they are not a sealed token at all (a preview kept in plain
+    rows by an older release), which the admin sees as an expired preview."""
+    if not isinstance(token, str):
+        return None
     try:
         return json.loads(zlib.decompress(field_cipher().decrypt(token.encode("ascii"))))
     except InvalidToken:

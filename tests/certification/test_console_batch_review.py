@@ -84,6 +84,26 @@ def test_a_preview_no_current_key_opens_has_expired(client, admin_user, event, s
     assert not Assessment.objects.exists()
 
 
+def test_a_preview_kept_in_plain_rows_by_an_older_release_has_expired(client, admin_user, event):
+    from certification.views.console import BATCH_SESSION_KEY
+
+    client.force_login(admin_user)
+    session = client.session
+    session[BATCH_SESSION_KEY] = {
+        "token": "old",
+        "event_id": event.pk,
+        "rows": [row(1), row(2)],
+        "name": "kelas.csv",
+    }
+    session.save()
+
+    response = client.post(reverse("console_batch_apply"), {"token": "old"}, follow=True)
+
+    assert response.status_code == 200
+    assert "This preview has expired" in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
 def _sign_up_meanwhile(monkeypatch, event, rows, **profile):
     """Someone signs up with row 1's email (or saves a profile, when given) after the apply
     step has checked the file and before its inserts (sign-up does not take the event lock):
