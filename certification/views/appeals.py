@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from assessments import selectors
 from assessments.form_fields import ModelMultipleChoiceField
-from assessments.services import appeal_deadline, appeal_window_open
+from assessments.services import appeal_deadline, appeal_window_open, record_access
 from certification import rules
 from certification import selectors as cert_selectors
 from certification.models import Appeal, User
@@ -212,6 +212,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ruling form for the assigned reviewer."""
     _require_admin(request.user)
     appeal = cert_selectors.appeal_detail(request.user, pk)
+    record_access(request, appeal.assessment)
     decision = getattr(appeal.assessment, "certification_decision", None)
     reviewer_refusal = (
         rules.reviewer_refusal(request.user, appeal)

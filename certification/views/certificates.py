@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assessments.filters import SchemeFilter
+from assessments.services import record_access
 from certification import rules, selectors
 from certification.models import Certificate, Complaint
 from certification.services_certification import (
@@ -165,6 +166,8 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One certificate. The holder sees it with its verification link; staff also see its
     decision and history, and act on it as their role allows."""
     certificate = _holder_or_staff(request.user, pk)
+    # Staff opening someone's certificate (its decision and history) is in the access log.
+    record_access(request, certificate.decision.assessment)
     staff = rules.can(request.user, "certification.view_certificates")
     can_bnsp = rules.can(request.user, "certification.record_bnsp_numbers")
     can_change = rules.can(request.user, "certification.change_certificate_state")

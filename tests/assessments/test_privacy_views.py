@@ -77,6 +77,39 @@ def test_the_assessors_record_page_is_logged(client, candidate, assessor):
     assert _logged(assessment=assessment) == [(assessor.pk, candidate.pk, "record")] * 2
 
 
+def test_a_certificate_page_opened_by_staff_is_logged_but_not_the_holders_own(client, admin_user):
+    certificate = factories.issued_certificate()
+    assessment = certificate.decision.assessment
+    url = reverse("certificate_detail", args=[certificate.pk])
+
+    client.force_login(assessment.candidate)
+    assert client.get(url).status_code == 200
+    assert _logged(assessment=assessment) == []
+
+    client.force_login(admin_user)
+    assert client.get(url).status_code == 200
+    assert _logged(assessment=assessment) == [(admin_user.pk, assessment.candidate_id, "record")]
+
+
+def test_an_appeal_page_is_logged(client, admin_user):
+    from certification.services_appeals import appeal_file
+
+    assessment = factories.decided_with_decision(certified=False, units=2).assessment
+    appeal = appeal_file(
+        assessment_id=assessment.pk,
+        actor=assessment.candidate,
+        reason="Unit 2 dinilai BK padahal bukti lengkap.",
+        process_explained=True,
+        discussed_with_assessor=True,
+        involved_other_person=False,
+    )
+    client.force_login(admin_user)
+
+    assert client.get(reverse("appeal_detail", args=[appeal.pk])).status_code == 200
+
+    assert _logged(assessment=assessment) == [(admin_user.pk, assessment.candidate_id, "record")]
+
+
 def test_an_evidence_download_by_someone_else_is_logged_but_not_the_candidates_own(
     client, candidate, admin_user
 ):
