@@ -286,7 +286,11 @@ def decision_letter_create(
 
 @transaction.atomic
 def decision_letter_sign(*, letter_id: int, actor: User) -> DecisionLetter:
-    """The LSP head named on the letter signs it (once)."""
+    """The LSP head named on the letter signs it (once).
+
+    A certificate prints the LSP head's signature from its decision's letter, so a certificate
+    issued before the signature was printed without one: its PDF is generated again, signed
+    (a new archived version; the unsigned one stays in the archive)."""
     letter = DecisionLetter.objects.select_for_update().get(pk=letter_id)
     if letter.signatory_id != actor.pk or not actor.is_lsp_head:
         raise PermissionDenied(_("Only the LSP head named on the letter can sign it."))
@@ -296,6 +300,8 @@ def decision_letter_sign(*, letter_id: int, actor: User) -> DecisionLetter:
     letter._change_reason = "decision letter signed"
     letter._history_user = actor
     letter.save(update_fields=["signed_at"])
+    for certificate in Certificate.objects.filter(decision__letter=letter).order_by("pk"):
+        render_request_create(document=Form.CERTIFICATE, subject=certificate, actor=actor)
     return letter
 
 

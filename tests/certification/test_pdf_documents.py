@@ -180,6 +180,39 @@ def test_issuing_a_certificate_renders_its_pdf_after_commit(
     assert request.archived.version == 1 and request.archived.size > 0
 
 
+def test_signing_the_sk_prints_the_certificates_issued_before_it_again_signed(
+    lsp, admin_user, decision_maker, head, django_capture_on_commit_callbacks
+):
+    decision = factories.decided_with_decision(decision_maker=decision_maker, units=1)
+    letter = decision_letter_create(
+        actor=decision_maker,
+        decision_ids=[decision.pk],
+        signatory_id=head.pk,
+        date=datetime.date(2026, 11, 20),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = certificate_issue(decision_id=decision.pk, actor=admin_user)
+    unsigned = ArchivedDocument.objects.get(subject_id=certificate.pk, document="certificate")
+    assert head.full_name not in _pdf_text(unsigned)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        decision_letter_sign(letter_id=letter.pk, actor=head)
+
+    versions = list(
+        ArchivedDocument.objects.filter(subject_id=certificate.pk, document="certificate").order_by(
+            "version"
+        )
+    )
+    assert [v.version for v in versions] == [1, 2]
+    assert versions[1].request.requested_by == head
+    assert squash(head.full_name) in squash(_pdf_text(versions[1]))
+
+
+def _pdf_text(archived: ArchivedDocument) -> str:
+    with archived.file.open("rb") as handle:
+        return "\n".join(page.extract_text() for page in PdfReader(handle).pages)
+
+
 def test_the_holder_and_the_lsp_staff_download_the_certificate_others_get_404(
     client, certificate, admin_user, decision_maker, other_candidate, assessor, head
 ):
