@@ -149,8 +149,18 @@ def two_factor_enable(*, user, key: str, code: str) -> list[str]:
             user=user, name=TOTP_DEVICE_NAME, key=key, confirmed=True, last_t=totp.t()
         )
         codes = _replace_backup_codes(user)
+        _notify_owner(user, turned_on=True)
     logger.info("two-factor authentication enabled for user %s", user.pk)
     return codes
+
+
+def _notify_owner(user, *, turned_on: bool) -> None:
+    """Mail the account's owner after commit (certification.tasks.send_two_factor_notice)."""
+    from assessments.outbox import enqueue
+    from certification.tasks import send_two_factor_notice
+
+    at = timezone.now().isoformat()
+    transaction.on_commit(lambda: enqueue(send_two_factor_notice, user.pk, turned_on, at))
 
 
 @transaction.atomic
@@ -175,8 +185,10 @@ def _replace_backup_codes(user) -> list[str]:
 def two_factor_disable(*, user) -> None:
     """Remove the user's authenticator and backup codes. The caller checked the password and a
     code (certification.views.twofactor.two_factor_disable)."""
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        _notify_owner(user, turned_on=False)
     logger.info("two-factor authentication disabled for user %s", user.pk)
 
 

@@ -1,5 +1,7 @@
 """Celery tasks of the accounts layer. Tasks take ids, reload, and are safe to run twice."""
 
+import datetime
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
@@ -83,3 +85,26 @@ from certification.services_batch import (  # noqa: E402, F401
     send_batch_invitation,
     send_batch_messages,
 )
+
+# --- two-factor authentication: tell the account's owner -----------------------------------------
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_two_factor_notice(user_id: int, turned_on: bool, at: str) -> None:
+    """Mail the account's address that two-factor authentication was turned on or off at ``at``
+    (ISO time). Whoever holds only the password can enrol an authenticator on an account that
+    has none yet, or remove one after typing a code: this mail is how the owner learns of it."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        context = {
+            "user": user,
+            "lsp": LSP.load(),
+            "turned_on": turned_on,
+            "at": datetime.datetime.fromisoformat(at),
+            "url": f"{settings.KOMPETEN_BASE_URL.rstrip('/')}{reverse('two_factor')}",
+        }
+        subject = render_to_string("registration/two_factor_notice_subject.txt", context)
+        body = render_to_string("registration/two_factor_notice_email.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [user.email])

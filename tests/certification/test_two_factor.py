@@ -409,3 +409,42 @@ def test_force_login_elsewhere_gives_admins_a_verified_session(client, admin_use
     session.save()
 
     assert client.get(reverse("console_dashboard")).status_code == 200
+
+
+# The owner is told
+
+
+def test_the_owner_is_mailed_when_it_is_turned_on_and_off(
+    candidate, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.KOMPETEN_BASE_URL = "https://lsp.example.test"
+    candidate.language = "en"
+    candidate.save(update_fields=["language"])
+    key = otp.new_totp_key()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        otp.two_factor_enable(user=candidate, key=key, code=code(key))
+
+    assert len(mailoutbox) == 1
+    on = mailoutbox[0]
+    assert on.to == [candidate.email]
+    assert "turned on" in on.subject
+    assert "An authenticator app was set up" in on.body
+    assert "change your password at once" in on.body
+    assert "https://lsp.example.test" + reverse("two_factor") in on.body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        otp.two_factor_disable(user=candidate)
+
+    assert len(mailoutbox) == 2
+    assert "turned off" in mailoutbox[1].subject
+    assert "Two-factor sign-in was turned off" in mailoutbox[1].body
+
+
+def test_a_wrong_code_at_setup_mails_nobody(
+    candidate, mailoutbox, django_capture_on_commit_callbacks
+):
+    key = otp.new_totp_key()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(otp.TwoFactorError):
+        otp.two_factor_enable(user=candidate, key=key, code="000000")
+    assert mailoutbox == []
