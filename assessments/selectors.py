@@ -3,6 +3,7 @@ constant number of queries whatever the size of the scheme."""
 
 import copy
 import threading
+import time
 from collections import OrderedDict
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -53,12 +54,15 @@ def viewable_assessment(user, pk: int) -> Assessment:
         raise Http404 from exc
 
 
-# Structures of frozen (published or retired) scheme versions, per process: they never change
-# (schemes/models.py refuses every write to a frozen version, its groups and units, and to the
-# units, elements and KUK it uses), and every assessment page and PDF reads one. Bounded, oldest
-# first out; the callers only read the instances.
+# Structures of frozen (published or retired) scheme versions, per process: they do not change
+# (schemes/models.py refuses every save and delete of a frozen version, its groups and units,
+# and of the units, elements and KUK it uses), and every assessment page and PDF reads one.
+# Bounded, oldest first out, and read again after FROZEN_STRUCTURE_SECONDS, so that a change
+# made around the models (a bulk delete in Django's admin, a data fix in the shell) shows within
+# minutes. The callers only read the instances.
 FROZEN_STRUCTURES_KEPT = 64
-_frozen_structures: "OrderedDict[int, tuple[SchemeUnit, ...]]" = OrderedDict()
+FROZEN_STRUCTURE_SECONDS = 300
+_frozen_structures: "OrderedDict[int, tuple[float, tuple[SchemeUnit, ...]]]" = OrderedDict()
 _frozen_structures_lock = threading.Lock()
 
 
@@ -71,11 +75,12 @@ def forget_scheme_structures() -> None:
 def scheme_structure(scheme_version_id: int) -> list[SchemeUnit]:
     """Groups' units in order, each with elements and KUK prefetched: 3 queries, or none for a
     frozen version this process has read before."""
+    now = time.monotonic()
     with _frozen_structures_lock:
         kept = _frozen_structures.get(scheme_version_id)
-        if kept is not None:
+        if kept is not None and now - kept[0] < FROZEN_STRUCTURE_SECONDS:
             _frozen_structures.move_to_end(scheme_version_id)
-            return list(kept)
+            return list(kept[1])
     units = list(
         SchemeUnit.objects.filter(group__version_id=scheme_version_id)
         .select_related("unit", "group__version")
@@ -91,7 +96,8 @@ def scheme_structure(scheme_version_id: int) -> list[SchemeUnit]:
     )
     if units and units[0].group.version.is_frozen:
         with _frozen_structures_lock:
-            _frozen_structures[scheme_version_id] = tuple(units)
+            _frozen_structures[scheme_version_id] = (now, tuple(units))
+            _frozen_structures.move_to_end(scheme_version_id)
             while len(_frozen_structures) > FROZEN_STRUCTURES_KEPT:
                 _frozen_structures.popitem(last=False)
     return units

@@ -14,6 +14,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.core import checks
 from django.dispatch import receiver
 
 REFRESHED_AT = "_kompeten_refreshed_at"
@@ -48,3 +49,18 @@ def stamp_session_at_login(sender, request, user, **kwargs):
     """Signing in saves the session anyway: record that as its first refresh."""
     if request is not None and hasattr(request, "session"):
         request.session[REFRESHED_AT] = int(time.time())
+
+
+@checks.register(checks.Tags.security)
+def check_refresh_interval(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A refresh interval as long as the session itself would sign active people out."""
+    refresh, age = refresh_seconds(), settings.SESSION_COOKIE_AGE
+    if 0 <= refresh < age:
+        return []
+    return [
+        checks.Error(
+            f"KOMPETEN_SESSION_REFRESH_SECONDS ({refresh}) must be at least 0 and less than "
+            f"SESSION_COOKIE_AGE ({age}): sessions would end while people are working.",
+            id="kompeten.E001",
+        )
+    ]

@@ -243,12 +243,20 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Rendered template fragments under content-digest keys (assessments/fragments.py), in each
-# process's memory: about 30 KB per IA.01 unit block, so at most ~15 MB per process.
+# process's memory: about 30 KB per IA.01 unit block, so at most ~15 MB per process. The
+# navigation bar and footer, one per user, language and address (a few KB each), have their
+# own so that browsing many addresses never pushes the costly blocks out.
 CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "kompeten-fragments",
     "TIMEOUT": 60 * 60,
     "OPTIONS": {"MAX_ENTRIES": 500},
+}
+CACHES["layout"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "kompeten-layout",
+    "TIMEOUT": 60 * 60,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
 }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -56,7 +56,7 @@ def _fresh_cache():
 
     from assessments import selectors
 
-    for alias in ("default", "fragments"):
+    for alias in ("default", "fragments", "layout"):
         caches[alias].clear()
     selectors.forget_scheme_structures()
     yield

@@ -146,6 +146,12 @@ def font_configuration() -> FontConfiguration:
     the renders' ``SafeURLFetcher``, and each PDF embeds only the glyphs it draws.
     """
     if getattr(_fonts, "pid", None) != os.getpid():
+        inherited = getattr(_fonts, "config", None)
+        if inherited is not None:
+            # A forked process's copy of its parent's fonts: freeing it would delete the
+            # parent's temporary font folder (FontConfiguration.__del__) and break every later
+            # render in the parent. The copy forgets the folder, which stays the parent's.
+            inherited._folder = None
         _fonts.config = FontConfiguration()
         _fonts.pid = os.getpid()
     return _fonts.config

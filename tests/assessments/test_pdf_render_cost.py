@@ -74,3 +74,26 @@ def test_fonts_are_loaded_once_per_thread():
     thread.start()
     thread.join()
     assert other and other[0] is not mine
+
+
+def test_a_forked_process_rendering_leaves_its_parents_fonts_alone():
+    """A process that rendered and then forked (a preloading server, a pool): the child's first
+    render replaces its copy of the fonts, and dropping that copy must not delete the parent's
+    temporary font folder."""
+    import os
+
+    render_pdf("pdf/ak03.html", _sample_context("Sebelum"))
+    pid = os.fork()
+    if pid == 0:  # the child: render, drop the inherited fonts, leave without cleanup
+        code = 0
+        try:
+            render_pdf("pdf/ak03.html", _sample_context("Anak"))
+            gc.collect()
+        except BaseException:
+            code = 1
+        os._exit(code)
+    _pid, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+    result = render_pdf("pdf/ak03.html", _sample_context("Sesudah"))
+    assert result.pages >= 1

@@ -68,3 +68,12 @@ def test_an_empty_version_is_not_kept(django_assert_num_queries):
     assert selectors.scheme_structure(version.pk) == []
     with django_assert_num_queries(1):
         assert selectors.scheme_structure(version.pk) == []
+
+
+def test_a_kept_structure_is_read_again_after_a_while(monkeypatch, django_assert_num_queries):
+    version = make_scheme_version(units=1)
+    selectors.scheme_structure(version.pk)
+    monkeypatch.setattr(selectors, "FROZEN_STRUCTURE_SECONDS", 0)
+
+    with django_assert_num_queries(3):
+        selectors.scheme_structure(version.pk)

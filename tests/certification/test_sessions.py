@@ -91,3 +91,11 @@ def test_the_redis_cache_reuses_one_client_per_pool():
     assert backend.get("kompeten-test-client") == 1
     assert backend._cache.get_client() is client
     backend.delete("kompeten-test-client")
+
+
+def test_a_refresh_interval_as_long_as_the_session_is_refused(settings):
+    from certification.sessions import check_refresh_interval
+
+    assert check_refresh_interval() == []
+    settings.KOMPETEN_SESSION_REFRESH_SECONDS = settings.SESSION_COOKIE_AGE
+    assert [error.id for error in check_refresh_interval()] == ["kompeten.E001"]
