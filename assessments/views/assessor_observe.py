@@ -153,21 +153,32 @@ def _progress(observed: int, total: int) -> dict:
     }
 
 
-def _row_progress(assessment: Assessment, unit_id: int) -> tuple[dict, dict]:
-    """observed/total for one unit and for the whole checklist, after one row was saved (2
-    queries: the KUK of the scheme, the answers of the assessment)."""
-    criteria = Criterion.objects.filter(
-        element__unit__scheme_units__group__version_id=assessment.scheme_version_id
-    ).aggregate(
-        total=Count("pk", distinct=True),
-        unit=Count("pk", distinct=True, filter=Q(element__unit_id=unit_id)),
-    )
+def _criterion_in(structure: list[SchemeUnit], criterion_id: int) -> Criterion | None:
+    """The scheme's KUK ``criterion_id`` from its structure (with its element and unit), or
+    None when the KUK is not part of the scheme."""
+    for scheme_unit in structure:
+        for element in scheme_unit.unit.elements.all():
+            for criterion in element.criteria.all():
+                if criterion.pk == criterion_id:
+                    return criterion
+    return None
+
+
+def _row_progress(
+    assessment: Assessment, unit_id: int, structure: list[SchemeUnit]
+) -> tuple[dict, dict]:
+    """observed/total for one unit and for the whole checklist, after one row was saved: the
+    totals from the scheme's structure, the answers in one query."""
+    totals = {
+        scheme_unit.unit_id: sum(len(e.criteria.all()) for e in scheme_unit.unit.elements.all())
+        for scheme_unit in structure
+    }
     answers = Observation.objects.filter(assessment=assessment, achieved__isnull=False).aggregate(
         total=Count("pk"), unit=Count("pk", filter=Q(criterion__element__unit_id=unit_id))
     )
     return (
-        _progress(answers["unit"], criteria["unit"]),
-        _progress(answers["total"], criteria["total"]),
+        _progress(answers["unit"], totals.get(unit_id, 0)),
+        _progress(answers["total"], sum(totals.values())),
     )
 
 
@@ -252,14 +263,9 @@ def observe_kuk(request: HttpRequest, pk: int, criterion_id: int) -> HttpRespons
     of band, or the row with the stored answer and a message on a conflict (409) or a refusal
     (400/403). Without JavaScript the page is reloaded at the row, with a message."""
     assessment = selectors.assessor_assessment(request.user, pk)
-    criterion = (
-        Criterion.objects.select_related("element__unit")
-        .filter(
-            pk=criterion_id,
-            element__unit__scheme_units__group__version_id=assessment.scheme_version_id,
-        )
-        .first()
-    )
+    # Kept per process for a published scheme (selectors.scheme_structure): no query.
+    structure = selectors.scheme_structure(assessment.scheme_version_id)
+    criterion = _criterion_in(structure, criterion_id)
     if criterion is None:
         raise Http404
     form = ObservationForm(request.POST)
@@ -299,9 +305,16 @@ def observe_kuk(request: HttpRequest, pk: int, criterion_id: int) -> HttpRespons
                 .select_related("recorded_by")
                 .first()
             )
-    unit_progress, progress = _row_progress(assessment, criterion.element.unit_id)
+    unit_progress, progress = _row_progress(assessment, criterion.element.unit_id, structure)
+    # A saved row: the service has just checked, on the locked record, that the assessor may
+    # record (no refusal, an assessing state), so the row stays editable without asking again.
+    access = (
+        {"refusal": "", "editable": True, "readonly_reason": ""}
+        if status == 200
+        else _access(request, assessment)
+    )
     context = {
-        **_access(request, assessment),
+        **access,
         "assessment": assessment,
         "row": _row(criterion, observation, **state),
         "unit": criterion.element.unit,
