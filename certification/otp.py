@@ -28,7 +28,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp.models import Device
@@ -37,6 +36,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
+from assessments.redirects import local_url
 from certification.models import LSP
 
 logger = logging.getLogger(__name__)
@@ -261,11 +261,7 @@ EXEMPT_VIEWS = frozenset(
 
 
 def safe_next(request: HttpRequest, url: str | None) -> str | None:
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return None
+    return local_url(request, url) or None
 
 
 class TwoFactorRequiredMiddleware:

@@ -27,7 +27,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -52,6 +52,7 @@ from assessments.models import (
     SelfAssessment,
     StoredFile,
 )
+from assessments.redirects import local_url
 from assessments.services import EDITABLE_STATES, REQUEST_ANSWER_STATES, RETURN_SECTIONS
 from assessments.uploads import ALLOWED
 from schemes.models import SchemeUnit, SchemeVersion
@@ -187,13 +188,7 @@ def _with_next(url: str, next_url: str) -> str:
 
 
 def _safe_next(request: HttpRequest) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    # Only a local absolute path: redirect() would try a bare word as a URL name (NoReverseMatch).
-    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return ""
+    return local_url(request, request.POST.get("next") or request.GET.get("next"), path_only=True)
 
 
 @login_required

@@ -17,7 +17,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -30,6 +29,7 @@ from assessments.models import (
 )
 from assessments.pdf import registry, services
 from assessments.pdf.header import form_label, lsp_header
+from assessments.redirects import local_url
 from assessments.services.privacy import record_access
 
 TEMPLATE_DIR = "assessments/documents"
@@ -39,12 +39,8 @@ POLL_SECONDS = 2
 
 def _back(request: HttpRequest) -> HttpResponse:
     """Back to the page the form was on, if it is one of ours (never an open redirect)."""
-    referer = request.headers.get("Referer", "")
-    if url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(referer)
-    return redirect("home")
+    referer = local_url(request, request.headers.get("Referer", ""))
+    return redirect(referer or "home")
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:

@@ -21,7 +21,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -48,6 +47,7 @@ from assessments.models import (
     Signature,
     UnitDecision,
 )
+from assessments.redirects import local_url
 from assessments.services import (
     CANDIDATE_WITHDRAW_STATES,
     CONSENT_STATES,
@@ -554,14 +554,8 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read; with ``open`` in the POST, go on to its link."""
     notification = _own_notification(request, pk)
     services.notification_mark_read(user=request.user, notification_id=notification.pk)
-    target = notification.url
-    if (
-        "open" in request.POST
-        and target
-        and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
+    target = local_url(request, notification.url)
+    if "open" in request.POST and target:
         return _done(request, target)
     if request.htmx:
         notification.refresh_from_db()
