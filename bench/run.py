@@ -649,6 +649,17 @@ def machine() -> dict:
     }
 
 
+def code_version() -> str:
+    """The commit measured, with "+changes" when the working tree differs from it."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=BASE_DIR, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def print_table(results: list[PageResult]) -> None:
     header = f"{'page':22} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'err':>4} "
     header += f"{'SQL':>4} {'KB':>6} {'x base':>7} {'1-req ms':>9} {'SQL ms':>7}"
@@ -708,6 +719,7 @@ def main() -> int:
         # Other processes on the machine while the pages were measured (1-minute load average).
         "load_average": {"before": round(load_before[0], 2), "after": round(load_after[0], 2)},
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "commit": code_version(),
         "parts": sorted(parts),
         "baseline": baseline,
         "pages": [asdict(r) for r in results[1:]],
