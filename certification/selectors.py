@@ -4,7 +4,19 @@ scheme or the record, and scoped so that a page never loads what its user may no
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    JSONField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -164,50 +176,77 @@ def _no_unit_records() -> dict:
 
 def _unit_records(assessment: Assessment) -> dict[int, dict]:
     """Per unit, its plan (FR.MAPA.01), K/BK (FR.AK.02) and feedback for the candidate, as
-    plain values (three queries; the page shows labels and texts, not model instances)."""
+    plain values: one query, the three tables' rows brought to one shape by UNION ALL (kind,
+    unit, two lists, two texts, outcome, who, when), as the page shows labels and texts, not
+    model instances."""
+    empty_list = Value([], output_field=JSONField())
+    no_text, no_time = Value(""), Value(None, output_field=DateTimeField())
+    columns = ("kind", "unit_id", "list_a", "list_b", "text_a", "text_b", "outcome_", "by", "at")
+    plans = (
+        UnitPlan.objects.filter(assessment=assessment)
+        .annotate(
+            kind=Value("plan"),
+            list_a=F("evidence_types"),
+            list_b=F("instruments"),
+            text_a=F("note"),
+            text_b=no_text,
+            outcome_=no_text,
+            by=no_text,
+            at=no_time,
+        )
+        .values_list(*columns)
+    )
+    decisions = (
+        UnitDecision.objects.filter(assessment=assessment)
+        .annotate(
+            kind=Value("decision"),
+            list_a=F("sources"),
+            list_b=empty_list,
+            text_a=F("reason"),
+            text_b=F("follow_up"),
+            outcome_=F("outcome"),
+            by=F("decided_by__full_name"),
+            at=F("decided_at"),
+        )
+        .values_list(*columns)
+    )
+    feedback = (
+        AssessorFeedback.objects.filter(assessment=assessment)
+        .annotate(
+            kind=Value("feedback"),
+            list_a=empty_list,
+            list_b=empty_list,
+            text_a=F("strengths"),
+            text_b=F("gaps"),
+            outcome_=no_text,
+            by=no_text,
+            at=no_time,
+        )
+        .values_list(*columns)
+    )
     records: dict[int, dict] = {}
-
-    def unit(unit_id: int) -> dict:
-        return records.setdefault(unit_id, _no_unit_records())
-
-    for unit_id, note, types, instruments in UnitPlan.objects.filter(
-        assessment=assessment
-    ).values_list("unit_id", "note", "evidence_types", "instruments"):
-        unit(unit_id)["plan"] = {
-            "note": note,
-            "labels": _labels(types, UnitPlan.EvidenceType),
-            "instrument_labels": _labels(instruments, Instrument),
-        }
-    for (
-        unit_id,
-        outcome,
-        sources,
-        reason,
-        follow_up,
-        decided_by,
-        decided_at,
-    ) in UnitDecision.objects.filter(assessment=assessment).values_list(
-        "unit_id",
-        "outcome",
-        "sources",
-        "reason",
-        "follow_up",
-        "decided_by__full_name",
-        "decided_at",
+    for kind, unit_id, list_a, list_b, text_a, text_b, outcome, by, at in plans.union(
+        decisions, feedback, all=True
     ):
-        unit(unit_id)["decision"] = {
-            "outcome": outcome,
-            "outcome_label": _labels([outcome], UnitDecision.Outcome)[0],
-            "source_labels": _labels(sources, UnitDecision.Source),
-            "reason": reason,
-            "follow_up": follow_up,
-            "decided_by": decided_by,
-            "decided_at": decided_at,
-        }
-    for unit_id, strengths, gaps in AssessorFeedback.objects.filter(
-        assessment=assessment
-    ).values_list("unit_id", "strengths", "gaps"):
-        unit(unit_id)["feedback"] = {"strengths": strengths, "gaps": gaps}
+        unit = records.setdefault(unit_id, _no_unit_records())
+        if kind == "plan":
+            unit["plan"] = {
+                "note": text_a,
+                "labels": _labels(list_a, UnitPlan.EvidenceType),
+                "instrument_labels": _labels(list_b, Instrument),
+            }
+        elif kind == "decision":
+            unit["decision"] = {
+                "outcome": outcome,
+                "outcome_label": _labels([outcome], UnitDecision.Outcome)[0],
+                "source_labels": _labels(list_a, UnitDecision.Source),
+                "reason": text_a,
+                "follow_up": text_b,
+                "decided_by": by,
+                "decided_at": at,
+            }
+        else:
+            unit["feedback"] = {"strengths": text_a, "gaps": text_b}
     return records
 
 
@@ -239,7 +278,7 @@ def decision_record(assessment: Assessment) -> dict:
     """The whole record for the decision page, read-only: FR.APL.01 documents, FR.APL.02 answers,
     the plan (FR.MAPA.01, AK.07), observations per KUK (FR.IA.01), questions (IA.03/07/09),
     evidence reviews (IA.08), IA.10, K/BK per unit (FR.AK.02) and feedback (assessor's and
-    FR.AK.03). Eleven queries, the same for a scheme of 2 units or 20."""
+    FR.AK.03). Nine queries, the same for a scheme of 2 units or 20."""
     documents = list(current_documents(assessment))
     evidence = _evidence_with_kuk(assessment)
     preparation = getattr(assessment, "preparation", None)
