@@ -206,11 +206,13 @@ def _header_values(event) -> list[str]:
 
 def _row(doc: Rendered, record: dict, key: str) -> str:
     """The text of one candidate's table row: from their name to the next candidate's name
-    (or the end of the table), whitespace removed."""
+    (or the end of the table: the summary, or the signatures with their own times), whitespace
+    removed."""
     names = [squash(record[k].candidate.full_name) for k in ("k", "bk", "absent", "k2", "open")]
     start = doc.flat.index(squash(record[key].candidate.full_name))
     ends = [doc.flat.find(name, start + 1) for name in names]
-    ends += [doc.flat.find(squash(t("Summary")), start), len(doc.flat)]
+    after_table = (t("Summary"), t("Attendance recorded in Kompeten"))
+    ends += [doc.flat.find(squash(text), start) for text in after_table] + [len(doc.flat)]
     return doc.flat[start : min(end for end in ends if end > start)]
 
 
