@@ -20,6 +20,7 @@ streamed) has no valid token and its forms are refused, never another browser's 
 import hashlib
 
 from django.middleware.csrf import get_token
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.functional import SimpleLazyObject
 
@@ -27,8 +28,10 @@ CACHE_ALIAS = "fragments"
 
 
 def digest(*parts) -> str:
-    """A short stable key for ``parts`` (strings, numbers, dates, None and tuples of them)."""
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+    """A short stable key for ``parts`` (strings, numbers, dates, None and tuples of them) in
+    the active language and time zone, which every rendered part depends on."""
+    context = (translation.get_language(), timezone.get_current_timezone_name())
+    return hashlib.sha256(repr((context, parts)).encode()).hexdigest()[:40]
 
 
 def _csrf_marker() -> str:

@@ -8,6 +8,8 @@ assessments-only test, say) there is simply no outcome to show."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assessments.models import Assessment
+
 
 @dataclass(frozen=True)
 class CertificationOutcome:
@@ -28,6 +30,8 @@ def register_outcome_reader(reader: OutcomeReader) -> OutcomeReader:
 
 
 def certification_outcome(assessment) -> CertificationOutcome | None:
-    """The decision on ``assessment`` and its certificate (one query), or None when no decision
-    is recorded or nothing reads decisions."""
-    return _reader(assessment) if _reader is not None else None
+    """The decision on a decided ``assessment`` and its certificate (one query); None, without
+    a query, before the decision, and when nothing reads decisions."""
+    if assessment.state != Assessment.State.DECIDED or _reader is None:
+        return None
+    return _reader(assessment)

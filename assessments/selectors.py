@@ -1,7 +1,6 @@
 """Reads for assessment pages: scoped to the user (404 for other people's records) and with a
 constant number of queries whatever the size of the scheme."""
 
-import copy
 import threading
 import time
 from collections import OrderedDict
@@ -548,15 +547,12 @@ def event_candidates(user, event) -> dict:
     }
 
 
-def _units_with_kuk_totals(scheme_version_id: int) -> list[SchemeUnit]:
-    """The version's units in order, each with ``kuk_total``: copies, so that the structure
-    kept for every page is never written to."""
-    units = []
-    for kept in scheme_structure(scheme_version_id):
-        unit = copy.copy(kept)
-        unit.kuk_total = sum(len(element.criteria.all()) for element in kept.unit.elements.all())
-        units.append(unit)
-    return units
+def kuk_totals(structure: list[SchemeUnit]) -> dict[int, int]:
+    """How many KUK each unit of a scheme_structure() has, by unit id (no query)."""
+    return {
+        scheme_unit.unit_id: sum(len(e.criteria.all()) for e in scheme_unit.unit.elements.all())
+        for scheme_unit in structure
+    }
 
 
 def event_matrix(event, assessments: list[Assessment]) -> tuple[list[SchemeUnit], list[dict]]:
@@ -569,7 +565,8 @@ def event_matrix(event, assessments: list[Assessment]) -> tuple[list[SchemeUnit]
     from assessments.models import Form, Observation, Signature, UnitDecision
 
     # The scheme's structure, frozen and kept per process once published (scheme_structure).
-    units = _units_with_kuk_totals(event.scheme_version_id)
+    units = scheme_structure(event.scheme_version_id)
+    totals = kuk_totals(units)
     ids = [a.pk for a in assessments]
     observed = {
         (assessment_id, unit_id): n
@@ -607,7 +604,7 @@ def event_matrix(event, assessments: list[Assessment]) -> tuple[list[SchemeUnit]
                     "unit": su.unit,
                     "status": status,
                     "observed": count,
-                    "total": su.kuk_total,
+                    "total": totals[su.unit_id],
                 }
             )
         roles = signed.get(assessment.pk, set())

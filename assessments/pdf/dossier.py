@@ -15,8 +15,6 @@ every document's page count is known; its page numbers count the dossier's pages
 import time
 
 from django.utils import timezone
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from assessments.models import (
     Assessment,
@@ -36,9 +34,8 @@ from assessments.pdf.render import (
     SafeURLFetcher,
     collect_young,
     collector_paused,
-    font_configuration,
+    layout,
     render_html,
-    static_base_url,
 )
 
 DOSSIER = "dossier"
@@ -120,11 +117,8 @@ def build_dossier(assessment: Assessment) -> dict:
     }
 
 
-def _layout(template: str, context: dict, fetcher: SafeURLFetcher, fonts: FontConfiguration):
-    html = render_html(template, context)
-    document = HTML(string=html, base_url=static_base_url(), url_fetcher=fetcher).render(
-        font_config=fonts
-    )
+def _layout(template: str, context: dict, fetcher: SafeURLFetcher):
+    document = layout(render_html(template, context), fetcher)
     # The boxes the layout made and dropped: freed now rather than all at the end.
     collect_young()
     return document
@@ -147,9 +141,8 @@ def render_dossier(template: str, context: dict) -> RenderResult:
 
 def _render_dossier(template: str, context: dict, fetcher: SafeURLFetcher) -> tuple[bytes, int]:
     """The dossier's PDF and page count; every layout is garbage once this returns."""
-    fonts = font_configuration()
     documents = [
-        _layout(part["spec"].template, part["context"], fetcher, fonts) for part in context["parts"]
+        _layout(part["spec"].template, part["context"], fetcher) for part in context["parts"]
     ]
     toc_pages = 1
     while True:
@@ -170,7 +163,7 @@ def _render_dossier(template: str, context: dict, fetcher: SafeURLFetcher) -> tu
                 }
             )
             page += len(document.pages)
-        toc = _layout(template, {**context, "entries": entries, "total": page - 1}, fetcher, fonts)
+        toc = _layout(template, {**context, "entries": entries, "total": page - 1}, fetcher)
         # More entries than fit on one page push every page number on: lay out again.
         if len(toc.pages) == toc_pages:
             break

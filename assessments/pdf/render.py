@@ -232,9 +232,15 @@ def render_pdf(template_name: str, context: dict) -> RenderResult:
     )
 
 
-def _layout_and_write(html: str, fetcher: SafeURLFetcher) -> tuple[bytes, int]:
-    """The PDF and its page count; the layout is garbage once this returns."""
-    document = HTML(string=html, base_url=static_base_url(), url_fetcher=fetcher).render(
+def layout(html: str, fetcher: SafeURLFetcher):
+    """WeasyPrint's laid-out document of ``html``: project files only (``fetcher``), this
+    thread's fonts. Call it with the collector paused (``collector_paused``)."""
+    return HTML(string=html, base_url=static_base_url(), url_fetcher=fetcher).render(
         font_config=font_configuration()
     )
+
+
+def _layout_and_write(html: str, fetcher: SafeURLFetcher) -> tuple[bytes, int]:
+    """The PDF and its page count; the layout is garbage once this returns."""
+    document = layout(html, fetcher)
     return document.write_pdf(), len(document.pages)

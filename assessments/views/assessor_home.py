@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -156,8 +156,6 @@ def _matrix_row_key(row: dict, attendance_column: bool) -> str:
         row["assessor_signed"],
         attendance_column,
         tuple((c["unit"].code, c["status"], c["observed"], c["total"]) for c in row["cells"]),
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
     )
 
 

@@ -21,7 +21,6 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -169,10 +168,7 @@ def _row_progress(
 ) -> tuple[dict, dict]:
     """observed/total for one unit and for the whole checklist, after one row was saved: the
     totals from the scheme's structure, the answers in one query."""
-    totals = {
-        scheme_unit.unit_id: sum(len(e.criteria.all()) for e in scheme_unit.unit.elements.all())
-        for scheme_unit in structure
-    }
+    totals = selectors.kuk_totals(structure)
     answers = Observation.objects.filter(assessment=assessment, achieved__isnull=False).aggregate(
         total=Count("pk"), unit=Count("pk", filter=Q(criterion__element__unit_id=unit_id))
     )
@@ -185,8 +181,9 @@ def _row_progress(
 def _unit_fragment_key(unit: dict, assessment: Assessment, user, editable: bool) -> str:
     """The digest of everything one unit's block of observe.html prints (see
     assessments/fragments.py): the unit, its elements and each row with its stored answer and
-    who recorded it, plus who is looking, whether the rows are editable, the language and the
-    time zone. A template change that prints anything more must add it here."""
+    who recorded it, plus who is looking and whether the rows are editable (fragments.digest
+    adds the language and time zone). A template change that prints anything more must add it
+    here."""
     rows = []
     for block in unit["elements"]:
         element = block["element"]
@@ -209,8 +206,6 @@ def _unit_fragment_key(unit: dict, assessment: Assessment, user, editable: bool)
         assessment.pk,
         user.pk,
         editable,
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
         scheme_unit.group.title,
         unit_obj.pk,
         unit_obj.code,

@@ -510,7 +510,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_withdraw": state in CANDIDATE_WITHDRAW_STATES,
         "appeal_open": appeal_open,
         "appeal_deadline": services.appeal_deadline(assessment),
-        "outcome": results.certification_outcome(assessment) if state == S.DECIDED else None,
+        "outcome": results.certification_outcome(assessment),
         "consent_url": _url("assessments:consent", assessment.pk)
         if state in CONSENT_PAGE_STATES
         else "",
@@ -680,11 +680,10 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Thank you: your feedback was sent."))
                 return _done(request, reverse("assessments:feedback", args=[pk]))
     appeal_open = services.appeal_window_open(assessment)
-    decided = assessment.state == S.DECIDED
     context = {
         "assessment": assessment,
-        "decided": decided,
-        "outcome": results.certification_outcome(assessment) if decided else None,
+        "decided": assessment.state == S.DECIDED,
+        "outcome": results.certification_outcome(assessment),
         "unit_results": _unit_results(assessment),
         "sent": sent,
         "form": form,

@@ -19,7 +19,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -108,8 +108,6 @@ def _unit_fragment_key(row: dict) -> str:
         "decision-unit",
         repr(plain),
         questions,
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
     )
 
 

@@ -69,6 +69,13 @@ def test_in_indonesian(client):
 
 def test_without_a_reader_there_is_no_outcome(monkeypatch):
     assessment = factories.decided_with_decision(certified=True).assessment
+    assessment.refresh_from_db()
     assert results.certification_outcome(assessment).certified is True
     monkeypatch.setattr(results, "_reader", None)
     assert results.certification_outcome(assessment) is None
+
+
+def test_before_the_decision_there_is_no_outcome_and_no_query(django_assert_num_queries):
+    assessment = factories.reported_with_units()
+    with django_assert_num_queries(0):
+        assert results.certification_outcome(assessment) is None
