@@ -2,8 +2,10 @@
 
 Kompeten keeps nothing in the cache that it cannot rebuild (the LSP record, rate-limit counters,
 the health probe), so while Redis does not answer every read is a miss and every write is
-dropped, and pages are served from the database. ``add`` answers True (the key "was added"): the
-rate limits built on it let requests through during the outage instead of refusing everyone.
+dropped, and pages are served from the database. ``add`` answers False (nothing was stored, so
+nothing "was added"): a once-only marker built on it (the licence warnings of the day) skips
+instead of repeating its mails on every run, while the rate limits still let requests through,
+because ``incr`` then answers 1, the first request of a window.
 After one failure the cache skips Redis for ``RETRY_AFTER`` seconds, so a hung Redis costs one
 socket timeout per process and pause, not one per cache call. /healthz still reports Redis down
 (it checks Redis itself).
@@ -69,7 +71,7 @@ class ResilientRedisCache(RedisCache):
         return self._call("has_key", False, key, version)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("add", True, key, value, timeout, version)
+        return self._call("add", False, key, value, timeout, version)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._call("set", None, key, value, timeout, version)
