@@ -25,6 +25,7 @@ from assessments.models import (
 from assessments.pdf import formatting, registry
 from assessments.pdf.render import render_html, render_pdf
 from assessments.services.assessor import AK07_CHARACTERISTICS
+from assessments.services.privacy import mask_phone
 from certification.models import LSP
 from schemes.models import Criterion
 from tests import factories
@@ -147,8 +148,11 @@ def test_apl01_prints_the_application_documents_and_the_decision(record):
     profile = record.candidate.candidate_profile
     # Masked in the archived file (docs/privacy.md): one file for assessors and decision makers.
     assert not doc.has(profile.nik)
+    assert profile.phone and not doc.has(profile.phone)
+    assert not doc.has(profile.phone.replace(" ", ""))
     for value in (
         f"{profile.nik[:4]}********{profile.nik[-4:]}",
+        mask_phone(profile.phone),
         "Jakarta, 17 Mei 1998",
         "PT Maju Bersama",
         "Staf TI",
