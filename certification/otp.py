@@ -298,8 +298,8 @@ class TwoFactorRequiredMiddleware:
             messages.warning(
                 request,
                 _(
-                    "Your role (LSP admin, decision maker or administrator) requires two-factor "
-                    "authentication. Set it up now to continue."
+                    "Your role (LSP admin, decision maker, LSP head or administrator) requires "
+                    "two-factor authentication. Set it up now to continue."
                 ),
             )
         if request.method == "GET":

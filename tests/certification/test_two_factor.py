@@ -223,7 +223,12 @@ def test_wrong_codes_are_throttled_even_before_the_right_one(client, candidate, 
 # Admins, decision makers and staff
 
 
-@pytest.mark.parametrize("persona", ["admin_user", "decision_maker"])
+@pytest.fixture
+def lsp_head(db):
+    return factories.UserFactory(is_lsp_head=True, full_name="Dr. Ketua LSP")
+
+
+@pytest.mark.parametrize("persona", ["admin_user", "decision_maker", "lsp_head"])
 def test_a_role_that_requires_it_is_sent_to_setup_from_every_page(client, persona, request):
     user = request.getfixturevalue(persona)
     client.force_login(user)
@@ -241,7 +246,10 @@ def test_a_role_that_requires_it_is_sent_to_setup_from_every_page(client, person
         assert response.status_code == 302, page
         assert response.url.startswith(SETUP + "?next="), page
     followed = client.get(reverse("home"), follow=True)
-    assert b"Your role (LSP admin, decision maker or administrator) requires" in followed.content
+    assert (
+        b"Your role (LSP admin, decision maker, LSP head or administrator) requires"
+        in followed.content
+    )
     assert followed.context["next"] == reverse("home")
     assert client.post(reverse("lsp_edit")).url == SETUP
 
