@@ -102,6 +102,25 @@ def scheme_structure(scheme_version_id: int) -> list[SchemeUnit]:
     return units
 
 
+def unit_results(assessment: Assessment) -> list[dict]:
+    """Per unit in scheme order, the assessor's K/BK (FR.AK.02) and feedback: what the candidate
+    reads once the recommendation is sent. Units with neither are left out. Two queries (the
+    scheme's structure is kept per process)."""
+    from assessments.models import AssessorFeedback, UnitDecision
+
+    decisions = {d.unit_id: d for d in UnitDecision.objects.filter(assessment=assessment)}
+    feedback = {f.unit_id: f for f in AssessorFeedback.objects.filter(assessment=assessment)}
+    return [
+        {
+            "unit": su.unit,
+            "decision": decisions.get(su.unit_id),
+            "feedback": feedback.get(su.unit_id),
+        }
+        for su in scheme_structure(assessment.scheme_version_id)
+        if su.unit_id in decisions or su.unit_id in feedback
+    ]
+
+
 def apl02_rows(assessment: Assessment) -> tuple[list[dict], dict]:
     """FR.APL.02 page data: per unit its elements, each with the candidate's answer and the
     linked evidence ids; plus progress (answered / total). Constant queries."""

@@ -35,7 +35,6 @@ from assessments.forms_progress import (
 )
 from assessments.models import (
     Assessment,
-    AssessorFeedback,
     CandidateFeedback,
     CandidateProfile,
     ConsentTerms,
@@ -45,7 +44,6 @@ from assessments.models import (
     Notification,
     SelfAssessment,
     Signature,
-    UnitDecision,
 )
 from assessments.redirects import local_url
 from assessments.services import (
@@ -684,7 +682,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
         "assessment": assessment,
         "decided": assessment.state == S.DECIDED,
         "outcome": results.certification_outcome(assessment),
-        "unit_results": _unit_results(assessment),
+        "unit_results": selectors.unit_results(assessment),
         "sent": sent,
         "form": form,
         "appeal_open": appeal_open,
@@ -692,29 +690,6 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
         "appeal_url": _url("appeal_new", assessment.pk) if appeal_open else "",
     }
     return render(request, _template(request, "feedback", "feedback_body"), context)
-
-
-def _unit_results(assessment: Assessment) -> list[dict]:
-    """Per unit, the assessor's K/BK (FR.AK.02) and feedback: what the candidate reads once the
-    recommendation is sent (the assessor's page says so before sending)."""
-    from schemes.models import SchemeUnit
-
-    decisions = {d.unit_id: d for d in UnitDecision.objects.filter(assessment=assessment)}
-    feedback = {f.unit_id: f for f in AssessorFeedback.objects.filter(assessment=assessment)}
-    scheme_units = (
-        SchemeUnit.objects.filter(group__version_id=assessment.scheme_version_id)
-        .select_related("unit")
-        .order_by("group__position", "position")
-    )
-    return [
-        {
-            "unit": su.unit,
-            "decision": decisions.get(su.unit_id),
-            "feedback": feedback.get(su.unit_id),
-        }
-        for su in scheme_units
-        if su.unit_id in decisions or su.unit_id in feedback
-    ]
 
 
 @login_required

@@ -126,6 +126,42 @@ def test_after_the_window_the_result_has_no_appeal_link(client, settings):
     assert "/appeals/" not in html
 
 
+def test_once_recommended_the_candidate_reads_k_bk_reason_and_feedback_per_unit(
+    client, assessor, other_candidate
+):
+    assessment = factories.assessor_assessment(S.IN_PROGRESS, assessor=assessor)
+    factories.decide_all_units(assessment, bk=(1,))
+    services.recommendation_submit(assessment_id=assessment.pk, actor=assessor)
+    first, second = factories.scheme_units(assessment)
+    client.force_login(assessment.candidate)
+
+    html = client.get(_url(assessment)).content.decode()
+
+    results = html[html.index('id="unit-results"') :]
+    assert results.index(first.code) < results.index(second.code)  # the scheme's order
+    first_row = results[results.index(first.code) : results.index(second.code)]
+    assert "K · Kompeten" in first_row and "BK" not in first_row
+    second_row = results[results.index(second.code) :]
+    assert "BK · Belum Kompeten" in second_row
+    assert "KUK belum tampak konsisten" in second_row
+    assert f"Ulangi unit {second.code}" in second_row
+    assert html.count("Anda menunjukkan langkah kerja yang runtut.") == 2
+
+    client.force_login(other_candidate)
+    assert client.get(_url(assessment)).status_code == 404
+
+
+def test_before_the_recommendation_no_unit_result_is_shown(client, assessor):
+    assessment = factories.assessor_assessment(S.IN_PROGRESS, assessor=assessor)
+    factories.decide_all_units(assessment)
+    client.force_login(assessment.candidate)
+
+    response = client.get(_url(assessment))
+
+    assert response.status_code == 302
+    assert 'id="unit-results"' not in client.get(response.url).content.decode()
+
+
 def test_another_candidate_gets_a_404(client, other_candidate):
     assessment = factories.assessment_in_state(S.RECOMMENDED)
     client.force_login(other_candidate)
