@@ -3,20 +3,12 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from django.utils import translation
 
 from assessments.models import BankQuestion
 from certification.services_batch import bank_question_save, bank_question_set_active
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 
-from assessments.models import Assessment, AssessmentEvent, CandidateProfile
+from assessments.models import Assessment, CandidateProfile
 from certification.models import User
 from certification.services_batch import (
     COLUMNS,
@@ -24,14 +23,7 @@ from certification.services_batch import (
 )
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 def row(n: int, **overrides) -> dict[str, str]:
@@ -69,14 +61,6 @@ def xlsx_bytes(rows: list[dict[str, str]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-@pytest.fixture
-def event():
-    event = factories.AssessmentEventFactory(quota=5)
-    AssessmentEvent.objects.filter(pk=event.pk).update(status=AssessmentEvent.Status.OPEN)
-    event.refresh_from_db()
-    return event
 
 
 def errors_by_line(preview) -> dict[int, list[str]]:

@@ -9,30 +9,14 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
-from django.utils import translation
 
-from assessments.models import Assessment, AssessmentEvent, CandidateProfile, Notification
+from assessments.models import Assessment, CandidateProfile, Notification
 from certification import services_batch
 from certification.models import User
 from tests import factories
 from tests.certification.test_console_batch import csv_bytes, row
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def event():
-    event = factories.AssessmentEventFactory(quota=5)
-    AssessmentEvent.objects.filter(pk=event.pk).update(status=AssessmentEvent.Status.OPEN)
-    event.refresh_from_db()
-    return event
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 def _stored_sessions() -> list[str]:

@@ -7,20 +7,12 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from assessments.models import Assessment
 from certification import reports
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 @pytest.fixture
